@@ -1,0 +1,76 @@
+# ASX DB: `make run` serves the site locally with data; `make test` runs the whole suite.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+DDB_PORT ?= 8001
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# Local development talks to DynamoDB Local, which accepts any credentials.
+LOCAL_ENV := DYNAMODB_ENDPOINT_URL=http://127.0.0.1:$(DDB_PORT) DJANGO_DEBUG=true \
+	AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local
+
+ifeq ($(shell id -u),0)
+APT_INSTALL := DEBIAN_FRONTEND=noninteractive apt-get install -y -q
+else
+APT_INSTALL := sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q
+endif
+
+.PHONY: help run test deps venv system-deps browser-deps dynamodb-start dynamodb-stop lint bench clean
+
+help:
+	@echo "make run   - install what is needed, start DynamoDB Local, load data, serve http://$(HOST):$(PORT)"
+	@echo "make test  - run the whole suite (unit, integration on DynamoDB Local, browser)"
+	@echo "make dynamodb-start / dynamodb-stop - DynamoDB Local on port $(DDB_PORT), data in .dynamodb/"
+	@echo "make lint  - ruff check and format check"
+	@echo "make bench - print the benchmark figures"
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt bin/find-python312
+	@python312=$$(bin/find-python312) || exit 1; \
+	if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))'; then \
+		rm -rf $(VENV) && $$python312 -m venv $(VENV); fi
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+venv: $(VENV)/.installed
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+system-deps:
+	@command -v java >/dev/null || { echo "Installing Java for DynamoDB Local"; apt-get update -q && $(APT_INSTALL) default-jre-headless; } \
+		|| { echo "Java is needed for DynamoDB Local: apt-get install -y default-jre-headless"; exit 1; }
+
+browser-deps:
+	@command -v chromium >/dev/null || { echo "Installing Debian's chromium for the browser tests"; apt-get update -q && $(APT_INSTALL) chromium; } \
+		|| { echo "Chromium is needed for the browser tests: apt-get install -y chromium"; exit 1; }
+
+deps: venv node_modules/.installed system-deps
+
+dynamodb-start: deps
+	$(PY) -m devtools.dynamodb_local start --port $(DDB_PORT)
+
+dynamodb-stop:
+	@$(PY) -m devtools.dynamodb_local stop
+
+run: dynamodb-start
+	$(LOCAL_ENV) $(MANAGE) create_table
+	$(LOCAL_ENV) $(MANAGE) init_companies || $(LOCAL_ENV) $(MANAGE) init_companies --sample --if-empty
+	$(LOCAL_ENV) $(MANAGE) runserver $(HOST):$(PORT)
+
+test: deps browser-deps
+	$(PY) -m pytest
+
+lint: venv
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+bench: dynamodb-start
+	$(LOCAL_ENV) $(PY) bench/listing.py
+
+clean: dynamodb-stop
+	rm -rf $(VENV) node_modules staticfiles

@@ -1,0 +1,1 @@
+"""The ASX DB Django project: settings, URL map and WSGI entry point."""

@@ -1,0 +1,1 @@
+"""The companies app: the directory, company pages and the jobs that keep them fresh."""

@@ -1,0 +1,83 @@
+"""`manage.py init_companies`: load the ASX company directory (idempotent upsert)."""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from companies import services
+from scraping import asx
+from scraping.errors import DirectoryFormatError, DirectoryUnavailable
+
+SAMPLE_DIRECTORY = Path(__file__).resolve().parents[2] / "sample_data" / "directory.csv"
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the ASX company directory: new companies are added, names, groups and market caps "
+        "updated, companies no longer listed marked delisted. Nothing fetched later is erased."
+    )
+
+    def add_arguments(self, parser):
+        source = parser.add_mutually_exclusive_group()
+        source.add_argument("--csv", metavar="PATH", help="read a directory file from disk")
+        source.add_argument("--url", help="download from this URL instead of ASX_DIRECTORY_URL")
+        source.add_argument(
+            "--sample",
+            action="store_true",
+            help="load the small bundled sample directory (offline development)",
+        )
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="do nothing when the table already lists companies",
+        )
+        parser.add_argument(
+            "--allow-shrink",
+            action="store_true",
+            help="accept a directory listing fewer than half the companies listed now",
+        )
+
+    def handle(self, *args, csv=None, url=None, sample=False, **options):
+        if options["if_empty"] and not services.directory_is_empty():
+            self.stdout.write("The table already lists companies; nothing loaded.")
+            return
+        try:
+            if sample:
+                directory = asx.read_directory_file(SAMPLE_DIRECTORY)
+            elif csv:
+                directory = asx.read_directory_file(csv)
+            else:
+                urls = (
+                    [url]
+                    if url
+                    else [
+                        settings.ASX_DIRECTORY_URL,
+                        settings.ASX_DIRECTORY_FALLBACK_URL,
+                    ]
+                )
+                directory = asx.fetch_directory(urls=urls)
+        except (DirectoryUnavailable, DirectoryFormatError, OSError) as exc:
+            raise CommandError(str(exc)) from exc
+
+        for rejected in directory.rejected:
+            self.stderr.write(f"skipped line {rejected.line}: {rejected.reason}")
+
+        def progress(rows):
+            return tqdm(rows, desc="companies", unit="", disable=None, file=self.stderr)
+
+        try:
+            result = services.directory_load(
+                directory=directory,
+                sample_data=sample,
+                allow_shrink=options["allow_shrink"],
+                progress=progress,
+            )
+        except services.DirectoryShrank as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(
+            f"{directory.source}: added {result.added}, updated {result.updated}, "
+            f"unchanged {result.unchanged}, relisted {result.relisted}, "
+            f"delisted {result.delisted}, rejected {len(result.rejected)}"
+        )

@@ -1,0 +1,197 @@
+"""The DynamoDB table, as PynamoDB models, and its global secondary indexes.
+
+One table per stage (`DYNAMODB_TABLE`), keyed by `pk` (the ticker, or `#SITE` for site-wide
+facts) and `sk` (what the item is). A company's directory entry is the item `sk = "COMPANY"`.
+
+Every listing order has its own index. All six share the hash key `listing_status` ("listed" or
+"delisted"), so one `Query` on `listing_status = "listed"` reads one page of the directory in that
+order. Their range keys are strings built by `sort_keys()` that:
+- never go missing: DynamoDB leaves an item out of an index whose key attribute is absent, so a
+  company without a market cap gets a key that sorts before every known value instead;
+- end with the ticker, so ties have one stable order and a page boundary is never ambiguous.
+The indexes project only the listing columns, so a listing page never pays for profile or
+statements, and items without `listing_status` (statements, site facts) are in no index at all.
+"""
+
+from django.conf import settings
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
+from pynamodb.models import Model
+
+LISTED = "listed"
+DELISTED = "delisted"
+COMPANY_RECORD = "COMPANY"
+SITE_PK = "#SITE"
+SITE_STATS_RECORD = "STATS"
+
+# Separates a sort value from the ticker that breaks ties; below every printable character, so
+# "ABC" sorts before "ABC LTD".
+KEY_SEPARATOR = "\x1f"
+MISSING = "0"  # prefix for a missing sort value: sorts before PRESENT
+PRESENT = "1"
+MARKET_CAP_DIGITS = 16
+
+LISTING_COLUMNS = [
+    "name",
+    "industry_group",
+    "listing_date",
+    "market_cap",
+    "last_updated",
+]
+
+
+class TableMeta:
+    """Connection settings shared by every model on the table (read from Django settings)."""
+
+    table_name = settings.DYNAMODB_TABLE
+    region = settings.AWS_REGION
+    host = settings.DYNAMODB_ENDPOINT_URL
+    billing_mode = "PAY_PER_REQUEST"
+    connect_timeout_seconds = 5
+    read_timeout_seconds = 10
+    max_retry_attempts = 5
+
+
+class TickerIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by-ticker"
+        projection = IncludeProjection(LISTING_COLUMNS)
+
+    listing_status = UnicodeAttribute(hash_key=True)
+    sort_key = UnicodeAttribute(range_key=True, attr_name="by_ticker")
+
+
+class NameIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by-name"
+        projection = IncludeProjection(LISTING_COLUMNS)
+
+    listing_status = UnicodeAttribute(hash_key=True)
+    sort_key = UnicodeAttribute(range_key=True, attr_name="by_name")
+
+
+class MarketCapIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by-market-cap"
+        projection = IncludeProjection(LISTING_COLUMNS)
+
+    listing_status = UnicodeAttribute(hash_key=True)
+    sort_key = UnicodeAttribute(range_key=True, attr_name="by_market_cap")
+
+
+class ListingDateIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by-listing-date"
+        projection = IncludeProjection(LISTING_COLUMNS)
+
+    listing_status = UnicodeAttribute(hash_key=True)
+    sort_key = UnicodeAttribute(range_key=True, attr_name="by_listing_date")
+
+
+class IndustryGroupIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by-industry-group"
+        projection = IncludeProjection(LISTING_COLUMNS)
+
+    listing_status = UnicodeAttribute(hash_key=True)
+    sort_key = UnicodeAttribute(range_key=True, attr_name="by_industry_group")
+
+
+class LastUpdatedIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by-last-updated"
+        projection = IncludeProjection(LISTING_COLUMNS)
+
+    listing_status = UnicodeAttribute(hash_key=True)
+    sort_key = UnicodeAttribute(range_key=True, attr_name="by_last_updated")
+
+
+class Company(Model):
+    """A listed (or formerly listed) company: its directory entry.
+
+    `market_cap`, `listing_date`, `industry_group` and `last_updated` are absent when unknown,
+    never zero or empty. The `by_*` attributes are the index range keys; set them only through
+    `sort_keys()` so they always agree with the columns they order.
+    """
+
+    class Meta(TableMeta):
+        pass
+
+    ticker = UnicodeAttribute(hash_key=True, attr_name="pk")
+    record = UnicodeAttribute(range_key=True, attr_name="sk", default=COMPANY_RECORD)
+    listing_status = UnicodeAttribute(default=LISTED)
+    name = UnicodeAttribute()
+    industry_group = UnicodeAttribute(null=True)
+    listing_date = UnicodeAttribute(null=True)  # ISO date
+    market_cap = NumberAttribute(null=True)  # A$
+    last_updated = UTCDateTimeAttribute(null=True)  # last successful fundamentals refresh
+    directory_seen = UTCDateTimeAttribute(null=True)  # last directory load that listed it
+    delisted_on = UTCDateTimeAttribute(null=True)
+
+    by_ticker = UnicodeAttribute()
+    by_name = UnicodeAttribute()
+    by_market_cap = UnicodeAttribute()
+    by_listing_date = UnicodeAttribute()
+    by_industry_group = UnicodeAttribute()
+    by_last_updated = UnicodeAttribute()
+
+    ticker_index = TickerIndex()
+    name_index = NameIndex()
+    market_cap_index = MarketCapIndex()
+    listing_date_index = ListingDateIndex()
+    industry_group_index = IndustryGroupIndex()
+    last_updated_index = LastUpdatedIndex()
+
+
+class SiteStats(Model):
+    """Site-wide facts kept up to date by the directory load (one item)."""
+
+    class Meta(TableMeta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True, default=SITE_PK)
+    sk = UnicodeAttribute(range_key=True, default=SITE_STATS_RECORD)
+    listed_count = NumberAttribute(default=0)
+    directory_loaded = UTCDateTimeAttribute(null=True)
+    directory_source = UnicodeAttribute(null=True)
+    sample_data = NumberAttribute(default=0)  # 1 when the directory is the bundled sample
+
+
+ALL_MODELS = (Company, SiteStats)
+
+
+def _key(prefix_value: str | None, ticker: str) -> str:
+    if prefix_value is None or prefix_value == "":
+        return f"{MISSING}{KEY_SEPARATOR}{ticker}"
+    return f"{PRESENT}{prefix_value}{KEY_SEPARATOR}{ticker}"
+
+
+def sort_keys(
+    *,
+    ticker: str,
+    name: str,
+    market_cap: int | None,
+    listing_date: str | None,
+    industry_group: str | None,
+    last_updated_iso: str | None,
+) -> dict[str, str]:
+    """The six index range keys for a company, by model attribute name."""
+    cap = None if market_cap is None else f"{int(market_cap):0{MARKET_CAP_DIGITS}d}"
+    return {
+        "by_ticker": ticker,
+        "by_name": f"{name.casefold()}{KEY_SEPARATOR}{ticker}",
+        "by_market_cap": _key(cap, ticker),
+        "by_listing_date": _key(listing_date, ticker),
+        "by_industry_group": _key(industry_group.casefold() if industry_group else None, ticker),
+        "by_last_updated": _key(last_updated_iso, ticker),
+    }
+
+
+def bind_table(*, table_name: str, host: str | None, region: str | None = None) -> None:
+    """Point every model at another table or endpoint (tests, benchmarks); drops connections."""
+    for model in ALL_MODELS:
+        model.Meta.table_name = table_name
+        model.Meta.host = host
+        if region:
+            model.Meta.region = region
+        model._connection = None

@@ -1,0 +1,1 @@
+"""Local development tools (never packaged for Lambda)."""

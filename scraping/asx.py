@@ -1,0 +1,278 @@
+"""The ASX listed-companies directory: downloading it and turning its CSV into rows.
+
+Owns every layout the ASX has published (2018 with a title line, 2022 with ISO dates,
+2024 with dd/mm/yyyy dates), read by header name rather than column position. A bad
+line becomes a RejectedRow that says why; the other lines still load.
+"""
+
+import csv
+import datetime
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import requests
+from urllib3.exceptions import TimeoutError as Urllib3TimeoutError
+
+from scraping.errors import DirectoryFormatError, DirectoryUnavailable
+
+TICKER = re.compile(r"[A-Z0-9]{1,6}")
+MARKET_CAP = re.compile(r"\d+(?:\.\d*)?")
+DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
+
+# A timeout while reading the body comes from requests as a ConnectionError wrapped
+# around urllib3's ReadTimeoutError, which is not a builtin TimeoutError.
+_TIMEOUTS = (requests.Timeout, TimeoutError, Urllib3TimeoutError)
+_BAD_URLS = (
+    requests.exceptions.InvalidURL,
+    requests.exceptions.InvalidSchema,
+    requests.exceptions.MissingSchema,
+)
+
+# Header cells are compared lower-cased with whitespace collapsed: "GICs" and "GICS"
+# are the same column.
+TICKER_COLUMN = "asx code"
+COLUMNS = {
+    TICKER_COLUMN: "ticker",
+    "company name": "name",
+    "gics industry group": "industry_group",
+    "listing date": "listing_date",
+    "market cap": "market_cap",
+}
+
+
+@dataclass(frozen=True)
+class DirectoryRow:
+    ticker: str
+    name: str
+    industry_group: str | None
+    listing_date: datetime.date | None
+    market_cap: int | None  # A$
+    line: int  # 1-based line of the file, for messages
+
+
+@dataclass(frozen=True)
+class RejectedRow:
+    line: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class Directory:
+    rows: list[DirectoryRow]
+    rejected: list[RejectedRow]
+    source: str  # URL or path it came from
+
+
+class _Rejected(ValueError):
+    """A line that cannot load; its message is the RejectedRow's reason."""
+
+
+def directory_rows(text: str, *, source: str = "") -> Directory:
+    """Parse any ASX directory layout by header name.
+
+    The header is the first line with an "ASX code" cell; lines above it (a title,
+    blanks) are skipped, and columns the layout lacks come back as None. Blank lines
+    are ignored. A line becomes a RejectedRow when it has no ticker, a ticker that is
+    not 1-6 letters or digits, the ticker of an earlier loaded line, an unparseable
+    listing date, or more cells than the header. Market caps are whole A$; N/A,
+    SUSPENDED, --, 0 and anything else unparseable are None (missing, not zero).
+
+    Raises DirectoryFormatError when no header with an ASX code column is found, or
+    the CSV itself is broken.
+    """
+    records = _records(text.removeprefix("\ufeff"))
+    columns, width = _header(records)
+    rows: list[DirectoryRow] = []
+    rejected: list[RejectedRow] = []
+    first_line: dict[str, int] = {}
+    for line, cells in records:
+        if not any(cell.strip() for cell in cells):
+            continue
+        try:
+            row = _row(cells, columns=columns, width=width, line=line, seen=first_line)
+        except _Rejected as reason:
+            rejected.append(RejectedRow(line=line, reason=str(reason)))
+            continue
+        first_line[row.ticker] = line
+        rows.append(row)
+    return Directory(rows=rows, rejected=rejected, source=source)
+
+
+def fetch_directory(
+    *, urls: list[str], timeout: float = 30.0, session: requests.Session | None = None
+) -> Directory:
+    """Download the directory from the first of `urls` (the primary, then fallbacks)
+    that answers with a file that parses and lists at least one company. `timeout` is
+    in seconds, for connecting and for each read.
+
+    Raises DirectoryUnavailable naming every URL tried and why, on one line.
+    """
+    if not urls:
+        raise ValueError("fetch_directory needs at least one URL")
+    http = session or requests.Session()
+    failures = []
+    try:
+        for url in urls:
+            try:
+                response = http.get(url, timeout=timeout)
+            except requests.RequestException as error:
+                failures.append(f"{url} ({_why(error, timeout)})")
+                continue
+            if not response.ok:
+                failures.append(f"{url} (HTTP {response.status_code})")
+                continue
+            try:
+                directory = directory_rows(_decode(response.content), source=url)
+            except DirectoryFormatError as error:
+                failures.append(f"{url} ({error})")
+                continue
+            # A header-only file would read as "every company delisted".
+            if not directory.rows:
+                failures.append(f"{url} (no companies in the file)")
+                continue
+            return directory
+    finally:
+        if session is None:
+            http.close()
+    tried = "; ".join(failures)
+    raise DirectoryUnavailable(f"could not download the ASX directory: {tried}")
+
+
+def read_directory_file(path: str | Path) -> Directory:
+    """Parse a directory CSV on disk (a saved download, or the offline sample).
+
+    Raises DirectoryFormatError (naming the path) as directory_rows does, and OSError
+    when the file cannot be read.
+    """
+    data = Path(path).read_bytes()
+    try:
+        return directory_rows(_decode(data), source=str(path))
+    except DirectoryFormatError as error:
+        raise DirectoryFormatError(f"{path}: {error}") from error
+
+
+def _decode(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # A file saved by a non-UTF-8 tool still reads: latin-1 maps every byte.
+        return data.decode("latin-1")
+
+
+def _records(text: str) -> Iterator[tuple[int, list[str]]]:
+    """(first line of the record, its cells) for each CSV record; a quoted cell may
+    span lines."""
+    # newline="" hands CRLF and lone CR through to the csv module, which treats them
+    # as line ends, so line_num counts the file's own lines.
+    reader = csv.reader(io.StringIO(text, newline=""))
+    line = 1
+    try:
+        for cells in reader:
+            yield line, cells
+            line = reader.line_num + 1
+    except csv.Error as error:
+        message = f"broken CSV on line {reader.line_num}: {error}"
+        raise DirectoryFormatError(message) from error
+
+
+def _header(records: Iterator[tuple[int, list[str]]]) -> tuple[dict[str, int], int]:
+    """Advance `records` past the header; return {field: cell index} and its width."""
+    for _line, cells in records:
+        names = [" ".join(cell.split()).lower() for cell in cells]
+        if TICKER_COLUMN in names:
+            columns: dict[str, int] = {}
+            for index, name in enumerate(names):
+                if name in COLUMNS:
+                    columns.setdefault(COLUMNS[name], index)
+            return columns, len(cells)
+    raise DirectoryFormatError("no header line with an 'ASX code' column")
+
+
+def _row(
+    cells: list[str],
+    *,
+    columns: dict[str, int],
+    width: int,
+    line: int,
+    seen: dict[str, int],
+) -> DirectoryRow:
+    """One data line as a DirectoryRow; `seen` maps tickers already loaded to their
+    line. Raises _Rejected."""
+    # An unquoted comma in a name shifts every later cell; loading that line would put
+    # part of a name in the ticker or the date.
+    if any(cell.strip() for cell in cells[width:]):
+        raise _Rejected(f"{len(cells)} cells where the header has {width}")
+    # A short line (a trailing empty cell dropped) reads its missing cells as empty.
+    padded = cells + [""] * (width - len(cells))
+    values = {field: " ".join(padded[i].split()) for field, i in columns.items()}
+
+    ticker = values.get("ticker", "").upper()
+    if not ticker:
+        raise _Rejected("no ticker")
+    if not TICKER.fullmatch(ticker):
+        raise _Rejected(f"invalid ticker {ticker!r}")
+    if ticker in seen:
+        raise _Rejected(f"duplicate ticker {ticker} (first on line {seen[ticker]})")
+    return DirectoryRow(
+        ticker=ticker,
+        name=values.get("name", ""),
+        industry_group=values.get("industry_group") or None,
+        listing_date=_listing_date(values.get("listing_date", "")),
+        market_cap=_market_cap(values.get("market_cap", "")),
+        line=line,
+    )
+
+
+def _listing_date(text: str) -> datetime.date | None:
+    if not text:
+        return None
+    for date_format in DATE_FORMATS:
+        try:
+            return datetime.datetime.strptime(text, date_format).date()
+        except ValueError:
+            pass
+    raise _Rejected(f"unparseable listing date {text!r}")
+
+
+def _market_cap(text: str) -> int | None:
+    digits = text.removeprefix("$").replace(",", "")
+    if not MARKET_CAP.fullmatch(digits):
+        return None
+    # The directory publishes 0 for companies it has no price for: missing, not zero.
+    return int(Decimal(digits).to_integral_value(rounding=ROUND_HALF_UP)) or None
+
+
+def _why(error: requests.RequestException, timeout: float) -> str:
+    """A few words on why a request failed, for the DirectoryUnavailable message."""
+    causes = list(_causes(error))
+    # Refused first: urllib3's NewConnectionError subclasses its ConnectTimeoutError.
+    if any(isinstance(cause, ConnectionRefusedError) for cause in causes):
+        return "connection refused"
+    if any(isinstance(cause, _TIMEOUTS) for cause in causes):
+        return f"timed out after {timeout:g}s"
+    if isinstance(error, requests.ConnectionError):
+        return "connection failed"
+    if isinstance(error, _BAD_URLS):
+        return "invalid URL"
+    if isinstance(error, requests.TooManyRedirects):
+        return "too many redirects"
+    return type(error).__name__
+
+
+def _causes(error: BaseException) -> Iterator[BaseException]:
+    # requests wraps urllib3, which wraps the socket error: in args, in .reason
+    # (MaxRetryError), or as __cause__.
+    seen: set[int] = set()
+    pending: list[object] = [error]
+    while pending:
+        item = pending.pop()
+        if not isinstance(item, BaseException) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        yield item
+        pending.extend(item.args)
+        pending += [getattr(item, "reason", None), item.__cause__, item.__context__]

@@ -1,0 +1,49 @@
+"""Shared fixtures: moto tables for unit tests, one DynamoDB Local for the integration and browser
+tests (the environment itself is set by tests/environment.py before Django starts)."""
+
+import itertools
+
+import pytest
+from django.core.cache import cache
+
+_table_names = itertools.count()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def moto_table():
+    """A fresh table with all its indexes in moto (in-process, fast)."""
+    from moto import mock_aws
+
+    from companies import models, services
+
+    with mock_aws():
+        models.bind_table(table_name=f"asxdb-unit-{next(_table_names)}", host=None)
+        services.table_create(wait=False)
+        yield models.Company.Meta.table_name
+
+
+@pytest.fixture(scope="session")
+def dynamodb_local_url():
+    """The endpoint of one in-memory DynamoDB Local for the whole run."""
+    from devtools.dynamodb_local import running
+
+    with running() as url:
+        yield url
+
+
+@pytest.fixture
+def local_table(dynamodb_local_url):
+    """A fresh table on DynamoDB Local, dropped afterwards."""
+    from companies import models, services
+
+    models.bind_table(table_name=f"asxdb-int-{next(_table_names)}", host=dynamodb_local_url)
+    services.table_create(wait=True)
+    yield models.Company.Meta.table_name
+    models.Company.delete_table()
