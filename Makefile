@@ -19,7 +19,7 @@ else
 APT_INSTALL := sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q
 endif
 
-.PHONY: help run test deps venv system-deps browser-deps dynamodb-start dynamodb-stop lint bench clean
+.PHONY: help run test deps venv system-deps browser-deps dynamodb-start dynamodb-stop lint bench bench-cold-start package clean
 
 help:
 	@echo "make run   - install what is needed, start DynamoDB Local, load data, serve http://$(HOST):$(PORT)"
@@ -27,6 +27,8 @@ help:
 	@echo "make dynamodb-start / dynamodb-stop - DynamoDB Local on port $(DDB_PORT), data in .dynamodb/"
 	@echo "make lint  - ruff check and format check"
 	@echo "make bench - print the benchmark figures"
+	@echo "make package STAGE=dev - the Lambda zip, as zappa deploy/update builds it (no AWS needed)"
+	@echo "make bench-cold-start - build the package and time its cold start against a bare Django"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt bin/find-python312
 	@python312=$$(bin/find-python312) || exit 1; \
@@ -59,7 +61,8 @@ dynamodb-stop:
 
 run: dynamodb-start
 	$(LOCAL_ENV) $(MANAGE) create_table
-	$(LOCAL_ENV) $(MANAGE) init_companies || $(LOCAL_ENV) $(MANAGE) init_companies --sample --if-empty
+	$(LOCAL_ENV) $(MANAGE) init_companies || { $(LOCAL_ENV) $(MANAGE) init_companies --sample --if-empty \
+		&& $(LOCAL_ENV) $(MANAGE) load_sample_fundamentals; }
 	$(LOCAL_ENV) $(MANAGE) runserver $(HOST):$(PORT)
 
 test: deps browser-deps
@@ -69,8 +72,16 @@ lint: venv
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
-bench: dynamodb-start
-	$(LOCAL_ENV) $(PY) bench/listing.py
+bench: deps
+	$(PY) bench/listing.py
+	$(PY) bench/refresh.py
+
+STAGE ?= dev
+package: venv
+	VIRTUAL_ENV=$(abspath $(VENV)) PATH=$(abspath $(VENV))/bin:$$PATH $(VENV)/bin/zappa package $(STAGE) -o asxdb-$(STAGE).zip
+
+bench-cold-start: deps
+	$(PY) bench/cold_start.py
 
 clean: dynamodb-stop
 	rm -rf $(VENV) node_modules staticfiles

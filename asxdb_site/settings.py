@@ -36,12 +36,50 @@ ASX_DIRECTORY_FALLBACK_URL = env(
 # Seconds a rendered listing page may be served from this process's memory.
 LISTING_CACHE_SECONDS = env.int("LISTING_CACHE_SECONDS", default=60)
 
+# The fundamentals refresh (companies/refresh.py). YAHOO_BASE_URL unset means the real Yahoo.
+YAHOO_BASE_URL = env("YAHOO_BASE_URL", default=None) or None
+YAHOO_REQUESTS_PER_SECOND = env.float("YAHOO_REQUESTS_PER_SECOND", default=8.0)
+YAHOO_TIMEOUT_SECONDS = env.float("YAHOO_TIMEOUT_SECONDS", default=10.0)
+# yfinance's cookie and timezone caches; the package is read-only on Lambda, /tmp is not.
+YAHOO_CACHE_DIR = env(
+    "YAHOO_CACHE_DIR",
+    default="/tmp/asxdb-yfinance"
+    if env("AWS_LAMBDA_FUNCTION_NAME", default=None)
+    else str(BASE_DIR / ".yfinance-cache"),
+)
+REFRESH_INTERVAL_HOURS = env.float("REFRESH_INTERVAL_HOURS", default=24.0)
+REFRESH_BATCH = env.int("REFRESH_BATCH", default=200)
+REFRESH_CONCURRENCY = env.int("REFRESH_CONCURRENCY", default=4)
+# Under the Lambda timeout of the scheduled refresh (zappa_settings.json timeout_seconds).
+REFRESH_BUDGET_SECONDS = env.float("REFRESH_BUDGET_SECONDS", default=240.0)
+# No company starts with less than this left of the budget (raised to the slowest seen).
+REFRESH_COMPANY_SECONDS = env.float("REFRESH_COMPANY_SECONDS", default=15.0)
+
+# `POST /init/` (companies/iam_init.py): who may start the directory load, proven by a presigned
+# STS GetCallerIdentity that names this site (INIT_SERVER_ID) and is checked at INIT_STS_ENDPOINT.
+INIT_SERVER_ID = env("INIT_SERVER_ID", default="")
+INIT_STS_ENDPOINT = env("INIT_STS_ENDPOINT", default="https://sts.amazonaws.com/")
+INIT_ALLOWED_PRINCIPALS = env.list("INIT_ALLOWED_PRINCIPALS", default=[])
+
+# HTTPS. API Gateway only speaks HTTPS and Zappa marks every request secure, so on Lambda the
+# redirect never fires; it stays off locally, where runserver speaks plain HTTP.
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=False)
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
+SILENCED_SYSTEM_CHECKS = [
+    # No CSRF middleware on purpose: nothing authenticates with cookies or sessions (there are
+    # none), and the one POST (/init/) is authorised by a signed STS request in its body.
+    "security.W003",
+]
+
 INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "companies",
 ]
 
 MIDDLEWARE = [
+    "asxdb_site.middleware.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -94,15 +132,17 @@ USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Hashed file names (far-future caching) need `collectstatic` first; local runs and tests serve
 # straight from static/.
 STATIC_MANIFEST = env.bool("DJANGO_STATIC_MANIFEST", default=not DEBUG)
+# Local runs and tests serve static/ itself through the finders, never an older collectstatic
+# copy that a package build left in staticfiles/.
+STATIC_ROOT = BASE_DIR / "staticfiles" if STATIC_MANIFEST else None
 WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
 STORAGES = {
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        "BACKEND": "asxdb_site.storage.StaticStorage"
         if STATIC_MANIFEST
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
@@ -118,5 +158,8 @@ LOGGING = {
         "botocore": {"level": "WARNING"},
         "urllib3": {"level": "WARNING"},
         "pynamodb": {"level": "WARNING"},
+        # Zappa's Apache-style access line repeats ours (asxdb_site/middleware.py) with the query
+        # string, client address and user agent; one line per request is enough.
+        "zappa.wsgi": {"level": "WARNING"},
     },
 }

@@ -4,7 +4,11 @@ from django.http import JsonResponse
 
 from companies import selectors
 from companies.cursors import InvalidCursor
-from companies.forms import DirectoryQuery
+from companies.forms import TICKER_PATTERN, DirectoryQuery
+from companies.models import DELISTED, LISTED
+from scraping.labels import PERIOD_TYPES, STATEMENTS
+
+PROFILE_FIELDS = ("sector", "industry", "summary", "website", "address", "phone", "employees")
 
 
 def _listing_row(row: selectors.ListingRow) -> dict:
@@ -34,3 +38,79 @@ def company_list(request):
             "count": selectors.directory_summary().listed_count,
         }
     )
+
+
+def _iso(moment) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _error(message: str, status: int, **extra) -> JsonResponse:
+    return JsonResponse({"error": message, **extra}, status=status)
+
+
+def _unknown_ticker(ticker: str) -> JsonResponse:
+    return _error(f"no ASX company has the ticker {ticker!r}", 404, ticker=ticker)
+
+
+def company_detail(request, ticker):
+    """GET /api/companies/<TICKER>/: the header and profile fields, and the refresh state."""
+    company = selectors.company_get(ticker=ticker) if TICKER_PATTERN.match(ticker) else None
+    if company is None:
+        return _unknown_ticker(ticker)
+    profile = company.profile or {}
+    return JsonResponse(
+        {
+            "ticker": company.ticker,
+            "name": company.name,
+            "industry_group": company.industry_group,
+            "listing_date": company.listing_date,
+            "market_cap": None if company.market_cap is None else int(company.market_cap),
+            "financial_currency": company.financial_currency,
+            "status": DELISTED if company.listing_status == DELISTED else LISTED,
+            "delisted_on": _iso(company.delisted_on),
+            "data_source": company.data_source,
+            **{field: profile.get(field) for field in PROFILE_FIELDS},
+            "refresh": {
+                "last_success": _iso(company.last_updated),
+                "last_attempt": _iso(company.last_attempt),
+                "last_outcome": company.last_outcome,
+                "next_attempt": _iso(company.next_attempt),
+            },
+        }
+    )
+
+
+def statement_payload(*, company, table: selectors.StatementTable) -> dict:
+    """A statement as data: figures exactly as stored (no rounding, no scaling), aligned with
+    `periods` (newest first), null where a period has no figure."""
+    return {
+        "ticker": company.ticker,
+        "statement": table.statement,
+        "period": table.period_type,
+        "currency": table.currency or company.financial_currency,
+        "source": company.data_source,
+        "periods": [{"end": p.end.isoformat(), "months": p.months} for p in table.periods],
+        "items": [
+            {"key": item.key, "label": item.label, "values": item.values} for item in table.items
+        ],
+    }
+
+
+def company_statement(request, ticker, statement):
+    """GET /api/companies/<TICKER>/statements/<income|balance|cashflow>/?period=annual|..."""
+    if statement not in STATEMENTS:
+        return _error(
+            f"no statement {statement!r}: use one of {', '.join(STATEMENTS)}",
+            404,
+            statement=statement,
+        )
+    period = request.GET.get("period") or "annual"
+    if period not in PERIOD_TYPES:
+        return _error(f"'period' must be one of: {', '.join(PERIOD_TYPES)} (got {period!r})", 400)
+    company = selectors.company_get(ticker=ticker) if TICKER_PATTERN.match(ticker) else None
+    if company is None:
+        return _unknown_ticker(ticker)
+    table = selectors.company_statement(
+        ticker=company.ticker, statement=statement, period_type=period
+    )
+    return JsonResponse(statement_payload(company=company, table=table))

@@ -14,13 +14,21 @@ statements, and items without `listing_status` (statements, site facts) are in n
 """
 
 from django.conf import settings
-from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
+from pynamodb.attributes import (
+    JSONAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
 
 LISTED = "listed"
 DELISTED = "delisted"
+REFRESH_OK = "ok"  # Company.last_outcome of a successful refresh
+SAMPLE_SOURCE = "sample"  # Company.data_source and Statement.source of bundled sample data
 COMPANY_RECORD = "COMPANY"
+STATEMENT_RECORD = "STMT"
 SITE_PK = "#SITE"
 SITE_STATS_RECORD = "STATS"
 
@@ -106,6 +114,21 @@ class LastUpdatedIndex(GlobalSecondaryIndex):
     sort_key = UnicodeAttribute(range_key=True, attr_name="by_last_updated")
 
 
+class RefreshDueIndex(GlobalSecondaryIndex):
+    """The refresh queue: listed companies by when their next fundamentals fetch is due.
+
+    Never-attempted companies come first, then the oldest data; a failing company's next attempt
+    is pushed back, so it waits its turn instead of blocking the head of the queue.
+    """
+
+    class Meta:
+        index_name = "by-refresh-due"
+        projection = KeysOnlyProjection()
+
+    listing_status = UnicodeAttribute(hash_key=True)
+    sort_key = UnicodeAttribute(range_key=True, attr_name="by_refresh_due")
+
+
 class Company(Model):
     """A listed (or formerly listed) company: its directory entry.
 
@@ -125,8 +148,18 @@ class Company(Model):
     listing_date = UnicodeAttribute(null=True)  # ISO date
     market_cap = NumberAttribute(null=True)  # A$
     last_updated = UTCDateTimeAttribute(null=True)  # last successful fundamentals refresh
-    directory_seen = UTCDateTimeAttribute(null=True)  # last directory load that listed it
+    directory_seen = UTCDateTimeAttribute(null=True)  # last directory load that wrote it
     delisted_on = UTCDateTimeAttribute(null=True)
+
+    # Written by the fundamentals refresh; in no index, so listings never pay for them.
+    profile = JSONAttribute(null=True)  # plain JSON: sector, industry, summary, website, ...
+    financial_currency = UnicodeAttribute(null=True)  # the currency its statements report in
+    data_source = UnicodeAttribute(null=True)  # "yahoo", or "sample" for bundled sample data
+    last_attempt = UTCDateTimeAttribute(null=True)
+    last_outcome = UnicodeAttribute(null=True)  # "ok" or what went wrong, in words
+    last_error = UnicodeAttribute(null=True)  # a one-line detail of the last failure
+    failure_count = NumberAttribute(default=0)  # consecutive failed attempts
+    next_attempt = UTCDateTimeAttribute(null=True)
 
     by_ticker = UnicodeAttribute()
     by_name = UnicodeAttribute()
@@ -134,6 +167,7 @@ class Company(Model):
     by_listing_date = UnicodeAttribute()
     by_industry_group = UnicodeAttribute()
     by_last_updated = UnicodeAttribute()
+    by_refresh_due = UnicodeAttribute(null=True)
 
     ticker_index = TickerIndex()
     name_index = NameIndex()
@@ -141,6 +175,43 @@ class Company(Model):
     listing_date_index = ListingDateIndex()
     industry_group_index = IndustryGroupIndex()
     last_updated_index = LastUpdatedIndex()
+    refresh_due_index = RefreshDueIndex()
+
+
+class Statement(Model):
+    """One statement of one company for one period: `sk = STMT#<period_type>#<statement>#<end>`.
+
+    A fetch writes the periods Yahoo returned and leaves every other one alone, so history grows
+    past what Yahoo shows. Each item holds one period's line items only (a few KB, bounded by the
+    number of Yahoo line items), so no item grows as history accumulates; a statement tab is one
+    Query on `begins_with(sk, "STMT#<period_type>#<statement>#")`.
+    """
+
+    class Meta(TableMeta):
+        pass
+
+    ticker = UnicodeAttribute(hash_key=True, attr_name="pk")
+    record = UnicodeAttribute(range_key=True, attr_name="sk")
+    statement = UnicodeAttribute()  # income | balance | cashflow
+    period_type = UnicodeAttribute()  # annual | quarterly | ttm
+    period_end = UnicodeAttribute()  # ISO date
+    months = NumberAttribute()  # the real length of the period: 12, 6, 3
+    currency = UnicodeAttribute(null=True)
+    # {Yahoo line-item key: figure or null}, in Yahoo's order. JSON keeps figures exact (ints, and
+    # the shortest repr of Yahoo's floats) and costs less than a DynamoDB map of numbers.
+    values = JSONAttribute()
+    fetched = UTCDateTimeAttribute()  # the last fetch that returned this period
+    source = UnicodeAttribute(default="yahoo")
+
+    @staticmethod
+    def record_key(*, period_type: str, statement: str | None = None, end: str | None = None):
+        """The sort key of a period, or the prefix shared by a statement's (or a type's) periods."""
+        parts = [STATEMENT_RECORD, period_type]
+        if statement:
+            parts.append(statement)
+            if end:
+                parts.append(end)
+        return "#".join(parts) + ("" if end else "#")
 
 
 class SiteStats(Model):
@@ -157,10 +228,20 @@ class SiteStats(Model):
     sample_data = NumberAttribute(default=0)  # 1 when the directory is the bundled sample
 
 
-ALL_MODELS = (Company, SiteStats)
+ALL_MODELS = (Company, Statement, SiteStats)
 
 
-def _key(prefix_value: str | None, ticker: str) -> str:
+DIRECTORY_SORT_KEYS = (
+    "by_ticker",
+    "by_name",
+    "by_market_cap",
+    "by_listing_date",
+    "by_industry_group",
+)
+
+
+def index_key(prefix_value: str | None, ticker: str) -> str:
+    """A range key that sorts by `prefix_value` (missing first) and then by ticker."""
     if prefix_value is None or prefix_value == "":
         return f"{MISSING}{KEY_SEPARATOR}{ticker}"
     return f"{PRESENT}{prefix_value}{KEY_SEPARATOR}{ticker}"
@@ -174,16 +255,20 @@ def sort_keys(
     listing_date: str | None,
     industry_group: str | None,
     last_updated_iso: str | None,
+    next_attempt_iso: str | None = None,
 ) -> dict[str, str]:
-    """The six index range keys for a company, by model attribute name."""
+    """The index range keys for a company, by model attribute name."""
     cap = None if market_cap is None else f"{int(market_cap):0{MARKET_CAP_DIGITS}d}"
     return {
         "by_ticker": ticker,
         "by_name": f"{name.casefold()}{KEY_SEPARATOR}{ticker}",
-        "by_market_cap": _key(cap, ticker),
-        "by_listing_date": _key(listing_date, ticker),
-        "by_industry_group": _key(industry_group.casefold() if industry_group else None, ticker),
-        "by_last_updated": _key(last_updated_iso, ticker),
+        "by_market_cap": index_key(cap, ticker),
+        "by_listing_date": index_key(listing_date, ticker),
+        "by_industry_group": index_key(
+            industry_group.casefold() if industry_group else None, ticker
+        ),
+        "by_last_updated": index_key(last_updated_iso, ticker),
+        "by_refresh_due": index_key(next_attempt_iso, ticker),
     }
 
 

@@ -6,6 +6,8 @@ millisecond.
 """
 
 import datetime
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -19,7 +21,9 @@ from companies.models import (
     LISTED,
     Company,
     SiteStats,
+    Statement,
 )
+from scraping.labels import STATEMENTS, line_item_label
 
 
 class SortKey(StrEnum):
@@ -83,7 +87,6 @@ class DirectorySummary:
     directory_loaded: datetime.datetime | None
     directory_source: str | None
     sample_data: bool
-    last_refreshed: datetime.datetime | None
 
 
 def _ticker_of(sort_key: str) -> str:
@@ -148,7 +151,7 @@ def _query_page(
 
 
 def directory_summary() -> DirectorySummary:
-    """Counts and freshness for the home page and the listing header (two small reads, cached)."""
+    """Count and provenance of the directory for every page's header (one GetItem, cached)."""
     summary = cache.get("directory_summary")
     if summary is not None:
         return summary
@@ -156,16 +159,20 @@ def directory_summary() -> DirectorySummary:
         stats = SiteStats.get(SiteStats.pk.default, SiteStats.sk.default)
     except DoesNotExist:
         stats = SiteStats()
-    newest = list(Company.last_updated_index.query(LISTED, scan_index_forward=False, limit=1))
     summary = DirectorySummary(
         listed_count=int(stats.listed_count or 0),
         directory_loaded=stats.directory_loaded,
         directory_source=stats.directory_source,
         sample_data=bool(stats.sample_data),
-        last_refreshed=newest[0].last_updated if newest else None,
     )
     cache.set("directory_summary", summary, settings.LISTING_CACHE_SECONDS)
     return summary
+
+
+def fundamentals_last_refreshed() -> datetime.datetime | None:
+    """When the most recently refreshed company was refreshed (the home page's freshness)."""
+    newest = list(Company.last_updated_index.query(LISTED, scan_index_forward=False, limit=1))
+    return newest[0].last_updated if newest else None
 
 
 def company_get(*, ticker: str) -> Company | None:
@@ -193,3 +200,120 @@ def company_near_matches(*, query: str, limit: int = 10) -> list[ListingRow]:
         if found:
             break
     return list(found.values())[:limit]
+
+
+@dataclass(frozen=True)
+class PeriodColumn:
+    end: datetime.date
+    months: int
+    fetched: datetime.datetime
+    source: str
+
+
+@dataclass(frozen=True)
+class LineItem:
+    key: str  # Yahoo's raw key, e.g. "TotalRevenue"
+    label: str
+    values: list  # aligned with StatementTable.periods; int, float or None (not reported)
+
+
+@dataclass(frozen=True)
+class StatementTable:
+    ticker: str
+    statement: str
+    period_type: str
+    currency: str | None
+    periods: list[PeriodColumn]  # newest first
+    items: list[LineItem]
+
+
+def _statement_table(ticker: str, statement: str, period_type: str, stored: list) -> StatementTable:
+    stored = sorted(stored, key=lambda s: s.period_end, reverse=True)
+    keys: dict[str, None] = {}
+    for period in stored:  # newest period's order first; keys only older periods have follow
+        keys.update(dict.fromkeys(period.values))
+    currencies = [p.currency for p in stored if p.currency]
+    return StatementTable(
+        ticker=ticker,
+        statement=statement,
+        period_type=period_type,
+        currency=currencies[0] if currencies else None,
+        periods=[
+            PeriodColumn(
+                end=datetime.date.fromisoformat(p.period_end),
+                months=int(p.months),
+                fetched=p.fetched,
+                source=p.source,
+            )
+            for p in stored
+        ],
+        items=[
+            LineItem(
+                key=key, label=line_item_label(key), values=[p.values.get(key) for p in stored]
+            )
+            for key in keys
+        ],
+    )
+
+
+def company_statement(*, ticker: str, statement: str, period_type: str) -> StatementTable:
+    """Every stored period of one statement, newest first: one Query."""
+    prefix = Statement.record_key(period_type=period_type, statement=statement)
+    stored = list(Statement.query(ticker, Statement.record.startswith(prefix)))
+    return _statement_table(ticker, statement, period_type, stored)
+
+
+def companies_due(*, now: datetime.datetime, limit: int) -> list[str]:
+    """Tickers of listed companies whose refresh is due, most overdue (or never fetched) first."""
+    due_before = f"1{now.astimezone(datetime.UTC).isoformat()}"
+    tickers = []
+    for company in Company.refresh_due_index.query(
+        LISTED, Company.by_refresh_due < due_before, limit=limit
+    ):
+        tickers.append(company.ticker)
+    return tickers
+
+
+def company_statement_tables(
+    *, ticker: str, period_types: Iterable[str]
+) -> dict[str, dict[str, StatementTable]]:
+    """The three statements of each of `period_types`: {period_type: {statement: table}}, every
+    statement present (empty when nothing is stored). One Query: the sort keys of a company's
+    statements run annual < quarterly < ttm, so any set of period types is one key range (a
+    period type between two asked-for ones is read and dropped)."""
+    wanted = sorted(set(period_types))
+    if len(wanted) == 1:
+        condition = Statement.record.startswith(Statement.record_key(period_type=wanted[0]))
+    else:
+        # "~" sorts after every character of a statement name or ISO date.
+        condition = Statement.record.between(
+            Statement.record_key(period_type=wanted[0]),
+            Statement.record_key(period_type=wanted[-1]) + "~",
+        )
+    stored: dict[str, dict[str, list]] = {
+        period_type: {name: [] for name in STATEMENTS} for period_type in wanted
+    }
+    for period in Statement.query(ticker, condition):
+        if period.period_type in stored:
+            stored[period.period_type].setdefault(period.statement, []).append(period)
+    return {
+        period_type: {
+            name: _statement_table(ticker, name, period_type, periods)
+            for name, periods in by_statement.items()
+        }
+        for period_type, by_statement in stored.items()
+    }
+
+
+_readers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="dynamodb-read")
+
+
+def company_with_statements(
+    *, ticker: str, period_types: Iterable[str]
+) -> tuple[Company | None, dict[str, dict[str, StatementTable]]]:
+    """`company_get` and `company_statement_tables` at once: the GetItem and the Query are
+    independent, so they run side by side and a page waits for the slower one, not both.
+    The tables are empty for an unknown or never-fetched company."""
+    tables = _readers.submit(company_statement_tables, ticker=ticker, period_types=period_types)
+    company = company_get(ticker=ticker)
+    return company, tables.result()

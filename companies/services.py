@@ -8,35 +8,86 @@ companies missing from the new list marked delisted, never deleted.
 
 import datetime
 import logging
+import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.core.cache import cache
 
 from companies.models import (
     ALL_MODELS,
     DELISTED,
+    DIRECTORY_SORT_KEYS,
     LISTED,
+    REFRESH_OK,
     Company,
     SiteStats,
+    Statement,
+    index_key,
     sort_keys,
 )
 from scraping.asx import Directory, DirectoryRow
 
+if TYPE_CHECKING:  # the web path must not import pandas, which normalize needs
+    from scraping.normalize import CompanyFundamentals
+
 log = logging.getLogger(__name__)
+
+UPDATE_THREADS = 8
 
 
 def directory_is_empty() -> bool:
     return not list(Company.ticker_index.query(LISTED, limit=1))
 
 
-def table_create(*, wait: bool = True) -> bool:
-    """Create the table with all its indexes if it is missing. Returns True when it created it."""
+def table_create(*, wait: bool = True) -> list[str]:
+    """Create the table with all its indexes, or add the indexes an existing table lacks (one
+    at a time, as DynamoDB requires). Returns what it created: "table" and/or index names."""
     model = ALL_MODELS[0]
-    if model.exists():
-        return False
-    model.create_table(wait=wait)
-    return True
+    if not model.exists():
+        model.create_table(wait=wait)
+        return ["table"]
+    client = model._get_connection().connection.client
+    table = client.describe_table(TableName=model.Meta.table_name)["Table"]
+    present = {index["IndexName"] for index in table.get("GlobalSecondaryIndexes", [])}
+    created = []
+    for index in model._get_schema()["global_secondary_indexes"]:
+        if index["index_name"] in present:
+            continue
+        client.update_table(
+            TableName=model.Meta.table_name,
+            AttributeDefinitions=index["attribute_definitions"],
+            GlobalSecondaryIndexUpdates=[
+                {
+                    "Create": {
+                        "IndexName": index["index_name"],
+                        "KeySchema": _hash_first(index["key_schema"]),
+                        "Projection": index["projection"],
+                    }
+                }
+            ],
+        )
+        if wait:
+            _wait_for_index(client, model.Meta.table_name, index["index_name"])
+        created.append(index["index_name"])
+    return created
+
+
+def _hash_first(key_schema: list[dict]) -> list[dict]:
+    return sorted(key_schema, key=lambda key: key["KeyType"] != "HASH")
+
+
+def _wait_for_index(client, table_name: str, index_name: str, timeout: float = 600) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        table = client.describe_table(TableName=table_name)["Table"]
+        status = {i["IndexName"]: i["IndexStatus"] for i in table["GlobalSecondaryIndexes"]}
+        if status.get(index_name) == "ACTIVE":
+            return
+        time.sleep(2)
+    raise TimeoutError(f"index {index_name} of {table_name} not active after {timeout:.0f} s")
 
 
 @dataclass
@@ -88,12 +139,18 @@ def _current_fields(company: Company) -> dict:
 
 
 def _update_actions(company: Company, fields: dict, *, status: str, seen: datetime.datetime):
-    keys = sort_keys(
-        ticker=company.ticker,
-        last_updated_iso=_iso(company.last_updated),
-        **fields,
-    )
-    actions = [Company.directory_seen.set(seen), Company.listing_status.set(status)]
+    # Only the keys of directory columns: the refresh owns by_last_updated and by_refresh_due.
+    keys = {
+        name: key
+        for name, key in sort_keys(ticker=company.ticker, last_updated_iso=None, **fields).items()
+        if name in DIRECTORY_SORT_KEYS
+    }
+    actions = [
+        Company.directory_seen.set(seen),
+        Company.listing_status.set(status),
+        # a company stored before the refresh queue existed joins it, due now
+        Company.by_refresh_due.set(Company.by_refresh_due | index_key(None, company.ticker)),
+    ]
     for name, value in {**fields, **keys}.items():
         attribute = getattr(Company, name)
         actions.append(attribute.remove() if value is None else attribute.set(value))
@@ -111,13 +168,13 @@ def directory_load(
     directory: Directory,
     sample_data: bool = False,
     allow_shrink: bool = False,
-    progress: Callable[[Iterable], Iterable] = lambda rows: rows,
+    progress: Callable[[Iterable, int], Iterable] = lambda items, total: items,
 ) -> DirectoryLoadResult:
     """Upsert `directory` into the table and mark companies absent from it as delisted.
 
     Raises DirectoryShrank, writing nothing, when the directory lists fewer than half the
     companies listed now (unless `allow_shrink`): a truncated download must not delist the market.
-    `progress` wraps the row iterable (a progress bar when a person is watching).
+    `progress(items, total)` wraps each batch of writes (a progress bar when a person watches).
     """
     existing = _existing_companies()
     listed_before = sum(1 for c in existing.values() if c.listing_status == LISTED)
@@ -129,30 +186,42 @@ def directory_load(
     result = DirectoryLoadResult(rejected=list(directory.rejected))
     seen = _now()
     listed_now = set()
-    with Company.batch_write() as batch:
-        for row in progress(directory.rows):
-            listed_now.add(row.ticker)
-            fields = _directory_fields(row)
-            company = existing.get(row.ticker)
-            if company is None:
-                batch.save(
-                    Company(
-                        row.ticker,
-                        listing_status=LISTED,
-                        directory_seen=seen,
-                        **{k: v for k, v in fields.items() if v is not None},
-                        **sort_keys(ticker=row.ticker, last_updated_iso=None, **fields),
-                    )
+    added, updates = [], []
+    for row in directory.rows:
+        listed_now.add(row.ticker)
+        fields = _directory_fields(row)
+        company = existing.get(row.ticker)
+        if company is None:
+            added.append(
+                Company(
+                    row.ticker,
+                    listing_status=LISTED,
+                    directory_seen=seen,
+                    **{k: v for k, v in fields.items() if v is not None},
+                    **sort_keys(ticker=row.ticker, last_updated_iso=None, **fields),
                 )
-                result.added += 1
-            elif company.listing_status == DELISTED:
-                company.update(actions=_update_actions(company, fields, status=LISTED, seen=seen))
+            )
+        elif company.listing_status == DELISTED or _current_fields(company) != fields:
+            updates.append((company, _update_actions(company, fields, status=LISTED, seen=seen)))
+            if company.listing_status == DELISTED:
                 result.relisted += 1
-            elif _current_fields(company) != fields:
-                company.update(actions=_update_actions(company, fields, status=LISTED, seen=seen))
-                result.updated += 1
             else:
-                result.unchanged += 1
+                result.updated += 1
+        else:
+            result.unchanged += 1
+    result.added = len(added)
+
+    def write(update):
+        company, actions = update
+        return company.update(actions=actions)
+
+    # New companies go in batches; changes are partial updates, several in flight at once.
+    with Company.batch_write() as batch:
+        for company in progress(added, len(added)):
+            batch.save(company)
+    with ThreadPoolExecutor(max_workers=UPDATE_THREADS) as pool:
+        for _ in progress(pool.map(write, updates), len(updates)):
+            pass
     for ticker, company in existing.items():
         if ticker not in listed_now and company.listing_status == LISTED:
             company.update(
@@ -178,3 +247,92 @@ def directory_load(
         len(result.rejected),
     )
     return result
+
+
+# --- fundamentals -------------------------------------------------------------------------------
+
+
+def company_fundamentals_store(
+    *,
+    ticker: str,
+    fundamentals: "CompanyFundamentals",
+    fetched_at: datetime.datetime,
+    next_attempt: datetime.datetime,
+    source: str = "yahoo",
+) -> int:
+    """Store a successful fetch: every period it returned (replacing those periods, leaving every
+    other stored period alone), the profile, and the refresh state. Returns periods written.
+
+    The company must already be in the directory (PutError/UpdateError otherwise); a fetch never
+    creates a company.
+    """
+    with Statement.batch_write() as batch:
+        for period in fundamentals.periods:
+            end = period.end.isoformat()
+            batch.save(
+                Statement(
+                    ticker,
+                    Statement.record_key(
+                        period_type=period.period_type, statement=period.statement, end=end
+                    ),
+                    statement=period.statement,
+                    period_type=period.period_type,
+                    period_end=end,
+                    months=period.months,
+                    currency=period.currency,
+                    values={key: _json_number(value) for key, value in period.values.items()},
+                    fetched=fetched_at,
+                    source=source,
+                )
+            )
+    profile = dict(fundamentals.profile)
+    currency = profile.get("financial_currency") or profile.get("currency")
+    Company(ticker).update(
+        actions=[
+            Company.profile.set(profile),
+            Company.financial_currency.set(currency)
+            if currency
+            else Company.financial_currency.remove(),
+            Company.data_source.set(source),
+            Company.last_updated.set(fetched_at),
+            Company.last_attempt.set(fetched_at),
+            Company.last_outcome.set(REFRESH_OK),
+            Company.last_error.remove(),
+            Company.failure_count.set(0),
+            Company.next_attempt.set(next_attempt),
+            Company.by_last_updated.set(index_key(_iso(fetched_at), ticker)),
+            Company.by_refresh_due.set(index_key(_iso(next_attempt), ticker)),
+        ],
+        condition=Company.ticker.exists(),
+    )
+    return len(fundamentals.periods)
+
+
+def company_refresh_failed(
+    *,
+    ticker: str,
+    outcome: str,
+    detail: str,
+    attempted_at: datetime.datetime,
+    next_attempt: datetime.datetime,
+    failure_count: int,
+) -> None:
+    """Record a failed fetch and when to try again; every stored figure stays as it was."""
+    Company(ticker).update(
+        actions=[
+            Company.last_attempt.set(attempted_at),
+            Company.last_outcome.set(outcome),
+            Company.last_error.set(detail[:300]),
+            Company.failure_count.set(failure_count),
+            Company.next_attempt.set(next_attempt),
+            Company.by_refresh_due.set(index_key(_iso(next_attempt), ticker)),
+        ],
+        condition=Company.ticker.exists(),
+    )
+
+
+def _json_number(value):
+    """Decimal -> float for JSON storage: Yahoo's figures are float64, so the float is exact."""
+    if value is None or isinstance(value, int):
+        return value
+    return float(value)

@@ -1,11 +1,33 @@
 from django.urls import path
 
-from companies import api, views
+from companies import api, init_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("companies/", views.company_list, name="company_list"),
     path("companies/<str:ticker>/", views.company_detail, name="company_detail"),
+    path(
+        "companies/<str:ticker>/<str:statement>.csv",
+        views.company_statement_csv,
+        name="company_statement_csv",
+    ),
+    path(
+        "companies/<str:ticker>/<str:statement>.json",
+        views.company_statement_json,
+        name="company_statement_json",
+    ),
+    path(
+        "companies/<str:ticker>/<str:statement>/",
+        views.company_statement,
+        name="company_statement",
+    ),
     path("search/", views.search, name="search"),
+    path("init/", init_views.init, name="init"),
     path("api/companies/", api.company_list, name="api_company_list"),
+    path("api/companies/<str:ticker>/", api.company_detail, name="api_company_detail"),
+    path(
+        "api/companies/<str:ticker>/statements/<str:statement>/",
+        api.company_statement,
+        name="api_company_statement",
+    ),
 ]

@@ -1,20 +1,27 @@
 """HTML pages: parse the request, call a selector, render a template."""
 
+from django.conf import settings
+from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from companies import selectors
+from companies import api, presenters, selectors
 from companies.cursors import InvalidCursor
 from companies.forms import TICKER_PATTERN, DirectoryQuery
+from scraping.labels import PERIOD_TYPES, STATEMENTS
 
 
 def home(request):
-    return render(request, "companies/home.html", {"summary": selectors.directory_summary()})
+    context = {
+        "summary": selectors.directory_summary(),
+        "last_refreshed": selectors.fundamentals_last_refreshed(),
+    }
+    return render(request, "companies/home.html", context)
 
 
 def company_list(request):
     form = DirectoryQuery(request.GET)
-    context = {"summary": selectors.directory_summary(), "first_page": reverse("company_list")}
+    context = {"first_page": reverse("company_list")}
     if not form.is_valid():
         context["error"] = form.error_summary()
         return render(request, "companies/company_list.html", context, status=400)
@@ -31,6 +38,8 @@ def company_list(request):
             "columns": _columns(query),
             "sort_title": COLUMN_TITLES[query["sort"]],
             "page_sizes": selectors.PAGE_SIZES,
+            # the rendered rows are cached as long as the page they show
+            "listing_cache_seconds": settings.LISTING_CACHE_SECONDS,
         }
     )
     return render(request, "companies/company_list.html", context)
@@ -69,14 +78,91 @@ def _columns(query) -> list[dict]:
 
 
 def company_detail(request, ticker):
+    """A company's page, opening on its income statement."""
+    return _company_page(request, ticker, statement="income")
+
+
+def company_statement(request, ticker, statement):
+    """A company's page on one statement tab: /companies/<TICKER>/<income|balance|cashflow>/."""
+    if statement not in STATEMENTS:
+        return not_found(request)
+    return _company_page(request, ticker, statement=statement)
+
+
+def company_statement_csv(request, ticker, statement):
+    """One statement as CSV, figures exactly as stored; currency and units in the header."""
+    found = _statement_download(request, ticker, statement)
+    if isinstance(found, HttpResponse):
+        return found
+    company, table = found
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{company.ticker}-{statement}-{table.period_type}.csv"'
+    )
+    presenters.write_statement_csv(response, company=company, table=table)
+    return response
+
+
+def company_statement_json(request, ticker, statement):
+    """One statement as JSON, in the API's shape (GET /api/companies/<TICKER>/statements/...)."""
+    found = _statement_download(request, ticker, statement)
+    if isinstance(found, HttpResponse):
+        return found
+    company, table = found
+    response = JsonResponse(api.statement_payload(company=company, table=table))
+    response["Content-Disposition"] = (
+        f'attachment; filename="{company.ticker}-{statement}-{table.period_type}.json"'
+    )
+    return response
+
+
+def _statement_download(request, ticker, statement):
+    """(company, table) for a download, or the 400/404 response that explains what was wrong."""
+    if statement not in STATEMENTS:
+        return not_found(request)
     if not TICKER_PATTERN.match(ticker):
         return _company_not_found(request, ticker)
-    if ticker != ticker.upper():
-        return redirect("company_detail", ticker=ticker.upper(), permanent=True)
+    period = request.GET.get("period") or presenters.DEFAULT_PERIOD
+    if period not in PERIOD_TYPES:
+        return HttpResponseBadRequest(
+            f"'period' must be one of: {', '.join(PERIOD_TYPES)} (got {period!r})",
+            content_type="text/plain; charset=utf-8",
+        )
     company = selectors.company_get(ticker=ticker)
     if company is None:
         return _company_not_found(request, ticker)
-    return render(request, "companies/company_detail.html", {"company": company})
+    table = selectors.company_statement(
+        ticker=company.ticker, statement=statement, period_type=period
+    )
+    return company, table
+
+
+def _company_page(request, ticker, *, statement):
+    if not TICKER_PATTERN.match(ticker):
+        return _company_not_found(request, ticker)
+    if ticker != ticker.upper():
+        url = request.path.replace(f"/{ticker}/", f"/{ticker.upper()}/", 1)
+        query = request.META.get("QUERY_STRING")
+        return redirect(f"{url}?{query}" if query else url, permanent=True)
+    period = request.GET.get("period") or presenters.DEFAULT_PERIOD
+    if period not in PERIOD_TYPES:
+        company = selectors.company_get(ticker=ticker)
+        if company is None:
+            return _company_not_found(request, ticker)
+        context = presenters.company_page_context(
+            company=company, tables=None, statement=statement, period=period
+        )
+        context["error"] = f"'period' must be one of: {', '.join(PERIOD_TYPES)} (got {period!r})"
+        return render(request, "companies/company_detail.html", context, status=400)
+    # the key figures always come from the annual statements, read in the same Query
+    period_types = {presenters.DEFAULT_PERIOD, period}
+    company, tables = selectors.company_with_statements(ticker=ticker, period_types=period_types)
+    if company is None:
+        return _company_not_found(request, ticker)
+    context = presenters.company_page_context(
+        company=company, tables=tables, statement=statement, period=period
+    )
+    return render(request, "companies/company_detail.html", context)
 
 
 def _company_not_found(request, ticker):

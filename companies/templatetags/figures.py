@@ -1,6 +1,7 @@
 """Template filters that present figures and dates the way readers expect."""
 
 import datetime
+from dataclasses import dataclass
 
 from django import template
 from django.utils import timezone
@@ -48,3 +49,113 @@ def ago(value) -> str:
 @register.filter
 def or_missing(value) -> str:
     return MISSING if value in (None, "") else value
+
+
+# --- statement tables ---------------------------------------------------------------------------
+
+# A table is shown in one unit, chosen so its typical figure keeps 1-4 digits before the point.
+UNIT_SCALES = ((1, ""), (10**3, "thousands"), (10**6, "millions"), (10**9, "billions"))
+UNSCALED_KEYS = {"TaxRateForCalcs"}
+
+
+def is_unscaled(key: str) -> bool:
+    """Per-share figures and rates are shown as they are, never in thousands or millions."""
+    return key in UNSCALED_KEYS or "PerShare" in key or "EPS" in key
+
+
+def is_share_count(key: str) -> bool:
+    return key.endswith(("Shares", "SharesNumber", "ShareIssued"))
+
+
+@dataclass(frozen=True)
+class Units:
+    scale: int  # divide stored figures by this
+    name: str  # "", "thousands", "millions", "billions"
+    decimals: int
+
+    def caption(self, currency: str | None) -> str:
+        """ "USD millions", "AUD thousands", "AUD" (figures as they are); no currency known ->
+        "millions"."""
+        parts = [part for part in (currency, self.name) if part]
+        return " ".join(parts) if parts else "as reported"
+
+
+def table_units(items) -> Units:
+    """Units for a statement table from the median absolute magnitude of its figures (per-share
+    figures and rates left out, zeros too: they say nothing about size)."""
+    sizes = sorted(
+        abs(value) for item in items if not is_unscaled(item.key) for value in item.values if value
+    )
+    if not sizes:
+        return Units(1, "", 0)
+    median = sizes[len(sizes) // 2]
+    scale, name = UNIT_SCALES[-1]
+    for candidate, candidate_name in UNIT_SCALES:
+        if median / candidate < 10_000:
+            scale, name = candidate, candidate_name
+            break
+    shown = median / scale
+    decimals = 0 if scale == 1 or shown >= 100 else (1 if shown >= 10 else 2)
+    return Units(scale, name, decimals)
+
+
+def _grouped(number: float, decimals: int) -> str:
+    return f"{abs(number):,.{decimals}f}"
+
+
+def table_figure(value, *, units: Units, key: str) -> str:
+    """One cell of a statement table: scaled to `units` (per-share figures and rates as they
+    are), negatives in parentheses, missing as "—" (never 0)."""
+    if value is None:
+        return MISSING
+    if is_unscaled(key):
+        text = f"{abs(value):,.4f}".rstrip("0")
+        whole, _, fraction = text.partition(".")
+        text = f"{whole}.{fraction.ljust(2, '0')}"
+    else:
+        text = _grouped(value / units.scale, units.decimals)
+        if float(text.replace(",", "")) == 0 and value != 0:
+            text = _grouped(value / units.scale, units.decimals + 2)
+    return f"({text})" if value < 0 else text
+
+
+@register.filter
+def key_figure(figure) -> str:
+    """A ratios.Figure as text: "12.3%", "1.25×", "USD 1.23B" (currency given separately),
+    "0.4512"; missing -> "—"."""
+    value = figure.value
+    if value is None:
+        return MISSING
+    sign = "−" if value < 0 else ""
+    if figure.kind == "percent":
+        return f"{sign}{abs(value) * 100:,.1f}%"
+    if figure.kind == "times":
+        return f"{sign}{abs(value):,.2f}×"
+    if figure.kind == "money":
+        for size, suffix in SCALES:
+            if abs(value) >= size:
+                return f"{sign}{abs(value) / size:,.2f}{suffix}"
+        return f"{sign}{abs(value):,.0f}"
+    return f"{sign}{abs(value):,.4f}".rstrip("0").rstrip(".")
+
+
+@register.filter
+def period_end(value: datetime.date | str) -> str:
+    """A period end (a date or an ISO date) as "30 Jun 2026"."""
+    if isinstance(value, str):
+        value = datetime.date.fromisoformat(value)
+    return f"{value.day} {value:%b %Y}"
+
+
+@register.filter
+def until(value) -> str:
+    """A future moment as "in 3 h"; past or missing -> "now"."""
+    if value is None:
+        return "now"
+    seconds = (value - timezone.now()).total_seconds()
+    if seconds <= 0:
+        return "now"
+    for size, unit in ((86400 * 365, "y"), (86400, "d"), (3600, "h"), (60, "min")):
+        if seconds >= size:
+            return f"in {int(seconds // size)} {unit}"
+    return "in under a minute"

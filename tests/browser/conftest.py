@@ -6,7 +6,6 @@ import threading
 import pytest
 from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
 from django.core.wsgi import get_wsgi_application
-from django.test.testcases import _StaticFilesHandler
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
@@ -18,9 +17,9 @@ class QuietHandler(WSGIRequestHandler):
 
 @pytest.fixture(scope="session")
 def live_url():
-    """The site served from a thread on a free port (static files through the finders)."""
+    """The site served from a thread on a free port (WhiteNoise serves static/ via the finders)."""
     server = ThreadedWSGIServer(("127.0.0.1", 0), QuietHandler, allow_reuse_address=False)
-    server.set_app(_StaticFilesHandler(get_wsgi_application()))
+    server.set_app(get_wsgi_application())
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()

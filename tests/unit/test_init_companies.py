@@ -111,3 +111,24 @@ def test_if_empty_leaves_a_loaded_table_alone(moto_table, capsys):
     call_command("init_companies", sample=True, if_empty=True)
     assert len(listed_tickers()) == 50
     assert "nothing loaded" in capsys.readouterr().out
+
+
+def test_throttled_write_is_a_clear_error_and_loses_nothing(moto_table, monkeypatch):
+    from pynamodb.exceptions import UpdateError
+
+    services.directory_load(directory=small_directory(5))
+    changed = small_directory(5)
+    changed.rows[:] = [type(r)(**{**r.__dict__, "market_cap": 1}) for r in changed.rows]
+
+    def throttled(self, actions, condition=None, **kwargs):
+        raise UpdateError("ProvisionedThroughputExceededException: rate of requests exceeds")
+
+    monkeypatch.setattr(Company, "update", throttled)
+    from companies.management.commands import init_companies
+
+    monkeypatch.setattr(init_companies.asx, "read_directory_file", lambda path: changed)
+    with pytest.raises(CommandError, match="run init_companies again"):
+        call_command("init_companies", csv="ignored.csv")
+    monkeypatch.undo()
+    assert len(listed_tickers()) == 5
+    assert Company.get("T01", "COMPANY").market_cap == 20_000_000

@@ -11,5 +11,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         created = services.table_create(wait=True)
-        verb = "Created" if created else "Table already exists:"
-        self.stdout.write(f"{verb} {settings.DYNAMODB_TABLE}")
+        if created == ["table"]:
+            self.stdout.write(f"Created {settings.DYNAMODB_TABLE} with all its indexes")
+        elif created:
+            self.stdout.write(f"Added to {settings.DYNAMODB_TABLE}: {', '.join(created)}")
+        else:
+            self.stdout.write(f"{settings.DYNAMODB_TABLE} exists with all its indexes")

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from pynamodb.exceptions import PynamoDBException
 from tqdm import tqdm
 
 from companies import services
@@ -64,8 +65,8 @@ class Command(BaseCommand):
         for rejected in directory.rejected:
             self.stderr.write(f"skipped line {rejected.line}: {rejected.reason}")
 
-        def progress(rows):
-            return tqdm(rows, desc="companies", unit="", disable=None, file=self.stderr)
+        def progress(writes, total):
+            return tqdm(writes, total=total, desc="writes", unit="", disable=None, file=self.stderr)
 
         try:
             result = services.directory_load(
@@ -76,6 +77,11 @@ class Command(BaseCommand):
             )
         except services.DirectoryShrank as exc:
             raise CommandError(str(exc)) from exc
+        except PynamoDBException as exc:
+            raise CommandError(
+                f"DynamoDB did not take every write ({exc.msg}); what was written stands and "
+                "nothing was deleted: run init_companies again to finish (it is idempotent)"
+            ) from exc
         self.stdout.write(
             f"{directory.source}: added {result.added}, updated {result.updated}, "
             f"unchanged {result.unchanged}, relisted {result.relisted}, "

@@ -1,0 +1,216 @@
+"""Listing benchmark: server time and DynamoDB cost of directory pages on DynamoDB Local.
+
+    .venv/bin/python bench/listing.py [--iterations 200]
+
+Starts its own in-memory DynamoDB Local, loads the 2,109-company directory of 24 Feb 2022 (or a
+generated one of the same size when ../shared is absent), then for every sort order measures the
+first, middle and last 25-row page through Django's full request path:
+- server time with the page cache off (every request queries DynamoDB) and on (median, p95);
+- DynamoDB calls and read capacity units per page (ReturnConsumedCapacity);
+- requests per second with two server processes and four concurrent clients (cache off).
+"""
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+os.environ.update(
+    {
+        "DJANGO_SETTINGS_MODULE": "asxdb_site.settings",
+        "DJANGO_SECRET_KEY": "bench-secret",
+        "DJANGO_DEBUG": "false",
+        "DJANGO_STATIC_MANIFEST": "false",
+        "DJANGO_ALLOWED_HOSTS": "testserver,127.0.0.1",
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "DYNAMODB_TABLE": "asxdb-bench",
+        "LOG_LEVEL": "WARNING",
+    }
+)
+
+
+def percentile(samples, fraction):
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+class CapacityMeter:
+    """Counts DynamoDB calls and the read capacity they consumed, via botocore's event hooks."""
+
+    def __init__(self, clients):
+        self.calls = 0
+        self.units = 0.0
+        for client in clients:
+            client.meta.events.register("after-call.dynamodb.*", self._after_call)
+
+    def _after_call(self, http_response, parsed, model, **kwargs):
+        self.calls += 1
+        consumed = parsed.get("ConsumedCapacity") or {}
+        self.units += consumed.get("CapacityUnits", 0.0)
+
+    def reset(self):
+        self.calls, self.units = 0, 0.0
+
+
+def page_urls(sort, order, size=25):
+    """First, middle and last page URLs, found by walking the listing."""
+    from companies import selectors
+
+    cursors, cursor = [None], None
+    while True:
+        page = selectors.company_page(sort=sort, order=order, size=size, cursor=cursor)
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+        cursors.append(cursor)
+    picks = {"first": cursors[0], "middle": cursors[len(cursors) // 2], "last": cursors[-1]}
+    return {
+        name: "/companies/?"
+        + urlencode({"sort": sort, "order": order, "size": size, **({"cursor": c} if c else {})})
+        for name, c in picks.items()
+    }
+
+
+def time_requests(client, url, iterations):
+    samples = []
+    for _ in range(iterations):
+        started = time.perf_counter()
+        response = client.get(url)
+        samples.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    return samples
+
+
+def throughput(endpoint, urls, *, seconds=5.0, workers=2, clients=4):
+    env = {
+        **os.environ,
+        "DYNAMODB_ENDPOINT_URL": endpoint,
+        "LISTING_CACHE_SECONDS": "0",
+        "PYTHONPATH": str(ROOT),
+    }
+    ports = [18081 + n for n in range(workers)]
+    servers = [
+        subprocess.Popen(
+            [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for port in ports
+    ]
+    try:
+        for port in ports:
+            for _ in range(100):
+                try:
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}/companies/", timeout=2)
+                    break
+                except OSError:
+                    time.sleep(0.1)
+        done, stop = [0] * clients, time.monotonic() + seconds
+
+        def hammer(n):
+            i = 0
+            while time.monotonic() < stop:
+                port = ports[(n + i) % len(ports)]
+                url = urls[i % len(urls)]
+                urllib.request.urlopen(f"http://127.0.0.1:{port}{url}", timeout=10).read()
+                done[n] += 1
+                i += 1
+
+        threads = [threading.Thread(target=hammer, args=(n,)) for n in range(clients)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return sum(done) / seconds
+    finally:
+        for server in servers:
+            server.terminate()
+            server.wait()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--iterations", type=int, default=200)
+    args = parser.parse_args()
+
+    from devtools.dynamodb_local import running
+
+    with running() as endpoint:
+        os.environ["DYNAMODB_ENDPOINT_URL"] = endpoint
+        import django
+
+        django.setup()
+        from django.conf import settings
+        from django.core.cache import cache
+        from django.test import Client
+
+        from companies import models, services
+        from companies.selectors import Order, SortKey
+        from tests.directories import full_directory
+
+        models.bind_table(table_name="asxdb-bench", host=endpoint)
+        services.table_create(wait=True)
+        directory = full_directory()
+        started = time.perf_counter()
+        services.directory_load(directory=directory)
+        print(
+            f"loaded {len(directory.rows)} companies from {directory.source} "
+            f"in {time.perf_counter() - started:.1f} s\n"
+        )
+
+        meter = CapacityMeter(m._get_connection().connection.client for m in models.ALL_MODELS)
+        client = Client()
+        print(
+            f"{'page':<34}{'cache off: median':>18}{'p95':>8}{'cache on: median':>18}"
+            f"{'p95':>8}{'calls':>7}{'RCU':>6}"
+        )
+        all_off, all_urls, worst_units, worst_calls = [], [], 0.0, 0
+        for sort in SortKey:
+            order = Order.DESC if sort in (SortKey.MARKET_CAP, SortKey.LAST_UPDATED) else Order.ASC
+            settings.LISTING_CACHE_SECONDS = 60
+            urls = page_urls(sort, order)
+            cache.clear()  # walking the listing cached these pages
+            for name, url in urls.items():
+                all_urls.append(url)
+                settings.LISTING_CACHE_SECONDS = 0
+                client.get(url)  # warm the process
+                meter.reset()
+                client.get(url)
+                calls, units = meter.calls, meter.units
+                off = time_requests(client, url, args.iterations)
+                settings.LISTING_CACHE_SECONDS = 60
+                on = time_requests(client, url, args.iterations)
+                all_off += off
+                worst_units, worst_calls = max(worst_units, units), max(worst_calls, calls)
+                print(
+                    f"{sort.value + ' ' + order.value + ' ' + name:<34}"
+                    f"{statistics.median(off):>15.2f} ms{percentile(off, 0.95):>8.2f}"
+                    f"{statistics.median(on):>15.2f} ms{percentile(on, 0.95):>8.2f}"
+                    f"{calls:>7}{units:>6.1f}"
+                )
+        print(
+            f"\nall pages, cache off: median {statistics.median(all_off):.2f} ms, "
+            f"p95 {percentile(all_off, 0.95):.2f} ms"
+        )
+        print(
+            f"worst page: {worst_calls} DynamoDB call(s), {worst_units:.1f} read capacity units "
+            "(the listing page's Query plus, when the summary cache is cold, its two reads)"
+        )
+        rps = throughput(endpoint, all_urls)
+        print(f"throughput, cache off, 2 server processes x 4 clients: {rps:.0f} requests/s")
+
+
+if __name__ == "__main__":
+    main()

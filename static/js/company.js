@@ -1,0 +1,148 @@
+/* The company page's charts: overview charts of the shown statements, and the history of any
+   line item whose row is clicked. Data comes from the page's json_script block (#chart-data);
+   nothing here is inline, so the page keeps its strict CSP. Without JavaScript the tables and
+   the charts' data table still say everything. */
+(function () {
+  "use strict";
+
+  var source = document.getElementById("chart-data");
+  if (!source || typeof window.Chart === "undefined") {
+    return;
+  }
+  var data = JSON.parse(source.textContent);
+  var overview = data.overview;
+  var compact = new Intl.NumberFormat("en-AU", { notation: "compact", maximumFractionDigits: 2 });
+  var full = new Intl.NumberFormat("en-AU", { maximumFractionDigits: 4 });
+  var currency = data.currency ? data.currency + " " : "";
+  var colours = ["#0b5cad", "#c0392b", "#2e8b57", "#b8860b"];
+
+  window.Chart.defaults.animation = false;
+  window.Chart.defaults.maintainAspectRatio = false;
+  window.Chart.defaults.font.family = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
+
+  var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+  function yearLabel(iso) {
+    // "2026-06-30" -> "Jun 2026": the period end, as the table heads its columns
+    return MONTHS[Number(iso.slice(5, 7)) - 1] + " " + iso.slice(0, 4);
+  }
+
+  function options() {
+    return {
+      responsive: true,
+      interaction: { mode: "index", intersect: false },
+      plugins: {
+        legend: { position: "bottom" },
+        tooltip: {
+          callbacks: {
+            label: function (context) {
+              var value = context.raw;
+              var text = value === null ? "—" : currency + full.format(value);
+              return context.dataset.label + ": " + text;
+            },
+          },
+        },
+      },
+      scales: {
+        y: {
+          beginAtZero: true,
+          ticks: {
+            callback: function (value) {
+              return compact.format(value);
+            },
+          },
+        },
+      },
+    };
+  }
+
+  function draw(id, type, series) {
+    var canvas = document.getElementById(id);
+    if (!canvas) {
+      return null;
+    }
+    return new window.Chart(canvas, {
+      type: type,
+      data: {
+        labels: overview.ends.map(yearLabel),
+        datasets: series.map(function (entry, i) {
+          return {
+            label: entry[0],
+            data: entry[1],
+            backgroundColor: colours[i % colours.length],
+            borderColor: colours[i % colours.length],
+            spanGaps: false,
+          };
+        }),
+      },
+      options: options(),
+    });
+  }
+
+  draw("chart-income", "bar", [
+    ["Revenue", overview.revenue],
+    ["Net income", overview.net_income],
+  ]);
+  draw("chart-cash", "bar", [
+    ["Operating cash flow", overview.operating_cash_flow],
+    ["Free cash flow", overview.free_cash_flow],
+  ]);
+  draw("chart-balance", "line", [
+    ["Total assets", overview.total_assets],
+    ["Total liabilities", overview.total_liabilities],
+  ]);
+
+  // A line item's history: the table is newest first, a chart reads oldest first.
+  var items = {};
+  data.table.items.forEach(function (item) {
+    items[item.key] = item;
+  });
+  var ends = data.table.ends.slice().reverse();
+  var figure = document.getElementById("item-chart-figure");
+  var title = document.getElementById("item-chart-title");
+  var itemChart = null;
+
+  function showItem(key, button) {
+    var item = items[key];
+    if (!item || !figure) {
+      return;
+    }
+    figure.hidden = false;
+    title.textContent = item.label + " over time";
+    var canvas = document.getElementById("chart-item");
+    canvas.setAttribute("aria-label", item.label + " over time; its row in the table has the figures");
+    var values = item.values.slice().reverse();
+    if (itemChart) {
+      itemChart.destroy();
+    }
+    itemChart = new window.Chart(canvas, {
+      type: "bar",
+      data: {
+        labels: ends.map(yearLabel),
+        datasets: [{ label: item.label, data: values, backgroundColor: colours[0] }],
+      },
+      options: options(),
+    });
+    document.querySelectorAll("button.chart-item[aria-pressed]").forEach(function (other) {
+      other.setAttribute("aria-pressed", "false");
+    });
+    button.setAttribute("aria-pressed", "true");
+    figure.scrollIntoView({ block: "nearest" });
+  }
+
+  // A click anywhere on a row charts it; the row's button is how keyboards and screen readers
+  // get there.
+  document.querySelectorAll("button.chart-item").forEach(function (button) {
+    button.setAttribute("aria-pressed", "false");
+  });
+  document.querySelectorAll(".statement tbody").forEach(function (body) {
+    body.addEventListener("click", function (event) {
+      var row = event.target.closest("tr[data-key]");
+      var button = row && row.querySelector("button.chart-item");
+      if (button) {
+        showItem(row.getAttribute("data-key"), button);
+      }
+    });
+  });
+  document.documentElement.classList.add("charts-ready");
+})();

@@ -1,0 +1,226 @@
+"""`POST /init/` against moto's STS with signature checking on: only a fresh, untampered
+GetCallerIdentity signed for this site by an allowed principal starts the directory load."""
+
+import datetime
+import io
+import json
+import logging
+import threading
+from unittest import mock
+
+import boto3
+import pytest
+from botocore.credentials import ReadOnlyCredentials
+from django.core.management import CommandError, call_command
+from moto.core import enable_iam_authentication
+
+from companies import iam_init, models, services
+from companies.models import SiteStats
+
+ACCOUNT = "123456789012"
+ALLOWED_ROLE = f"arn:aws:iam::{ACCOUNT}:role/asxdb-init"
+SERVER_ID = "asxdb-test"
+STS = "https://sts.amazonaws.com/"
+EVERYTHING = json.dumps(
+    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+)
+
+
+def _user_key(iam, name: str) -> ReadOnlyCredentials:
+    iam.create_user(UserName=name)
+    iam.put_user_policy(UserName=name, PolicyName="all", PolicyDocument=EVERYTHING)
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    return ReadOnlyCredentials(key["AccessKeyId"], key["SecretAccessKey"], None)
+
+
+@pytest.fixture
+def aws(moto_table, settings, directory_from, monkeypatch):
+    """moto with IAM signature checking on: the site's own key (for DynamoDB), an operator session
+    in the allowed role, and an IAM user who is not allowed."""
+    iam = boto3.client("iam", region_name="us-east-1")
+    site = _user_key(iam, "asxdb-site")
+    operator = _user_key(iam, "operator")
+    mallory = _user_key(iam, "mallory")
+    iam.create_role(
+        RoleName="asxdb-init",
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Principal": {"AWS": ACCOUNT}, "Action": "sts:AssumeRole"}
+                ],
+            }
+        ),
+    )
+    iam.put_role_policy(RoleName="asxdb-init", PolicyName="all", PolicyDocument=EVERYTHING)
+    assumed = boto3.client(
+        "sts",
+        region_name="us-east-1",
+        aws_access_key_id=operator.access_key,
+        aws_secret_access_key=operator.secret_key,
+    ).assume_role(RoleArn=ALLOWED_ROLE, RoleSessionName="laptop")["Credentials"]
+    role_session = ReadOnlyCredentials(
+        assumed["AccessKeyId"], assumed["SecretAccessKey"], assumed["SessionToken"]
+    )
+    # From here on every call must be signed by a key moto knows, as in AWS.
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", site.access_key)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", site.secret_key)
+    monkeypatch.delenv("AWS_SESSION_TOKEN")
+    models.bind_table(table_name=moto_table, host=None)
+    settings.INIT_SERVER_ID = SERVER_ID
+    settings.INIT_STS_ENDPOINT = STS
+    settings.INIT_ALLOWED_PRINCIPALS = [ALLOWED_ROLE]
+    with enable_iam_authentication():
+        yield {"role": role_session, "mallory": mallory}
+    models.bind_table(table_name=moto_table, host=None)
+
+
+def _post(client, payload, **headers):
+    body = payload if isinstance(payload, str) else json.dumps(payload)
+    return client.post("/init/", body, content_type="application/json", headers=headers)
+
+
+def _proof(credentials, *, server_id=SERVER_ID):
+    return iam_init.sign(credentials=credentials, server_id=server_id, endpoint=STS)
+
+
+def _nothing_written():
+    return services.directory_is_empty() and SiteStats.count() == 0
+
+
+def test_allowed_role_starts_the_directory_load(aws, client, caplog):
+    caplog.set_level(logging.INFO)
+    response = _post(client, _proof(aws["role"]))
+    assert response.status_code == 202, response.content
+    assert response.json() == {
+        "started": "init_companies",
+        "principal": ALLOWED_ROLE,
+        "proof": "sts_get_caller_identity",
+    }
+    assert not services.directory_is_empty()
+    assert SiteStats.get(SiteStats.pk.default, SiteStats.sk.default).listed_count == 40
+    assert f"init outcome=started principal={ALLOWED_ROLE}" in caplog.text
+    assert "Signature=" not in caplog.text and "SecretAccessKey" not in caplog.text
+
+
+def test_principal_not_in_the_allowed_list_is_forbidden(aws, client, caplog):
+    response = _post(client, _proof(aws["mallory"]))
+    assert response.status_code == 403
+    assert "reason=principal_not_allowed" in caplog.text
+    assert _nothing_written()
+
+
+def test_tampered_signature_is_rejected_by_sts(aws, client, caplog):
+    proof = _proof(aws["role"])
+    authorization = proof["headers"]["Authorization"]
+    last = authorization[-1]
+    proof["headers"]["Authorization"] = authorization[:-1] + ("0" if last != "0" else "1")
+    response = _post(client, proof)
+    assert response.status_code == 403
+    assert "reason=sts_rejected" in caplog.text
+    assert _nothing_written()
+
+
+def test_stale_request_is_refused_before_sts(aws, client, caplog):
+    signed_at = datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=6)
+    with mock.patch("botocore.auth.get_current_datetime", return_value=signed_at):
+        proof = _proof(aws["role"])
+    response = _post(client, proof)
+    assert response.status_code == 403
+    assert "reason=stale" in caplog.text
+    assert _nothing_written()
+
+
+def test_request_signed_for_another_site_is_refused(aws, client, caplog):
+    response = _post(client, _proof(aws["role"], server_id="someone-elses-site"))
+    assert response.status_code == 403
+    assert "reason=wrong_server_id" in caplog.text
+    assert _nothing_written()
+
+
+def test_signed_request_other_than_get_caller_identity_is_refused(aws, client, caplog):
+    proof = _proof(aws["role"])
+    proof["body"] = "Action=GetSessionToken&Version=2011-06-15"
+    response = _post(client, proof)
+    assert response.status_code == 403
+    assert "reason=not_get_caller_identity" in caplog.text
+    assert _nothing_written()
+
+
+@pytest.mark.parametrize("payload", ["", "not json", "[]", '{"method": "POST"}'])
+def test_missing_or_malformed_proof_is_forbidden(aws, client, payload):
+    assert _post(client, payload).status_code == 403
+    assert _nothing_written()
+
+
+def test_client_supplied_identity_headers_are_ignored(aws, client):
+    response = _post(
+        client,
+        "",
+        **{"Remote-User": ALLOWED_ROLE, "X-Amzn-Iam-User-Arn": ALLOWED_ROLE},
+    )
+    assert response.status_code == 403
+    assert _nothing_written()
+
+
+def test_api_gateway_iam_identity_is_accepted_on_an_iam_stage(aws, client):
+    """What Zappa passes on when API Gateway's AWS_IAM auth let the request in."""
+    session = f"arn:aws:sts::{ACCOUNT}:assumed-role/asxdb-init/laptop"
+    event = {"requestContext": {"identity": {"userArn": session}}}
+    response = client.post(
+        "/init/", b"", content_type="application/json", **{"lambda.event": event}
+    )
+    assert response.status_code == 202
+    assert response.json()["proof"] == "api_gateway_iam"
+    assert not services.directory_is_empty()
+
+
+def test_init_is_post_only(aws, client):
+    assert client.get("/init/").status_code == 405
+    assert _nothing_written()
+
+
+def test_assumed_role_session_maps_to_its_role():
+    session = f"arn:aws:sts::{ACCOUNT}:assumed-role/asxdb-init/laptop"
+    assert iam_init.principal(session) == ALLOWED_ROLE
+    user = f"arn:aws:iam::{ACCOUNT}:user/operator"
+    assert iam_init.principal(user) == user
+
+
+@pytest.fixture
+def live_site():
+    """The site on a free port in a thread (moto's patches are process-wide, so it sees moto)."""
+    from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
+    from django.core.wsgi import get_wsgi_application
+
+    class Quiet(WSGIRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = ThreadedWSGIServer(("127.0.0.1", 0), Quiet, allow_reuse_address=False)
+    server.set_app(get_wsgi_application())
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_call_init_command_signs_with_the_operators_credentials(aws, live_site, monkeypatch):
+    role = aws["role"]
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", role.access_key)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", role.secret_key)
+    monkeypatch.setenv("AWS_SESSION_TOKEN", role.token)
+    out = io.StringIO()
+    call_command(
+        "call_init", url=f"{live_site}/init/", server_id=SERVER_ID, sts_endpoint=STS, stdout=out
+    )
+    assert f"Started init_companies as {ALLOWED_ROLE}" in out.getvalue()
+    assert not services.directory_is_empty()
+
+
+def test_call_init_command_reports_a_refusal(aws, live_site, monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", aws["mallory"].access_key)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", aws["mallory"].secret_key)
+    with pytest.raises(CommandError, match="answered 403"):
+        call_command("call_init", url=f"{live_site}/init/", server_id=SERVER_ID, sts_endpoint=STS)
+    assert _nothing_written()

@@ -1,0 +1,124 @@
+"""zappa_settings.json as Zappa 0.63 reads it (`extends` is a shallow merge), and the IAM policy
+each stage attaches: least privilege on its own table, logs and function."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from unittest import mock
+
+import pytest
+from django.core.management import get_commands
+
+from companies import jobs
+
+ROOT = Path(__file__).resolve().parents[2]
+SETTINGS = json.loads((ROOT / "zappa_settings.json").read_text())
+STAGES = ["dev", "production"]
+# Every DynamoDB call services.py and selectors.py make: exists() -> DescribeTable,
+# create_table -> CreateTable, adding a missing index -> UpdateTable, get -> GetItem,
+# query -> Query, save -> PutItem, update -> UpdateItem, batch_write -> BatchWriteItem.
+# No Scan, no DeleteItem, no DeleteTable.
+DYNAMODB_ACTIONS = {
+    "dynamodb:BatchWriteItem",
+    "dynamodb:CreateTable",
+    "dynamodb:DescribeTable",
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:Query",
+    "dynamodb:UpdateItem",
+    "dynamodb:UpdateTable",
+}
+
+
+def stage(name: str) -> dict:
+    """What Zappa 0.63 does with `extends`: the stage's keys replace the base's, whole."""
+    settings = dict(SETTINGS[name])
+    parent = settings.pop("extends", None)
+    return {**stage(parent), **settings} if parent else settings
+
+
+@pytest.mark.parametrize("name", STAGES)
+def test_stage_runs_python312_in_sydney_with_django(name):
+    config = stage(name)
+    assert config["runtime"] == "python3.12"
+    assert config["aws_region"] == "ap-southeast-2"
+    assert config["django_settings"] == "asxdb_site.settings"
+    assert config["log_level"] == "INFO" and config["debug"] is False
+    assert not config.get("slim_handler", False)
+    assert config["environment_variables"]["DYNAMODB_TABLE"] == f"asxdb-{name}"
+
+
+def test_keep_warm_only_in_production():
+    assert stage("production")["keep_warm"] is True
+    assert stage("dev")["keep_warm"] is False
+
+
+@pytest.mark.parametrize("name", STAGES)
+def test_both_jobs_are_scheduled_with_valid_rule_names(name):
+    config = stage(name)
+    functions = {event["function"] for event in config["events"]}
+    assert functions == {"companies.jobs.refresh_companies", "companies.jobs.sync_directory"}
+    for function in functions:
+        assert re.fullmatch(r"[._A-Za-z0-9]{0,63}", function)  # no hyphen: the handler splits on it
+        assert len(f"{config['project_name']}-{name}-{function}") <= 64
+        module, attribute = function.rsplit(".", 1)
+        assert module == "companies.jobs" and callable(getattr(jobs, attribute))
+
+
+@pytest.mark.parametrize("name", STAGES)
+def test_stage_attaches_least_privilege_on_its_own_table(name):
+    config = stage(name)
+    policy = json.loads((ROOT / config["attach_policy"]).read_text())
+    table = config["environment_variables"]["DYNAMODB_TABLE"]
+    function = f"{config['project_name']}-{name}"
+    by_service = {}
+    for statement in policy["Statement"]:
+        assert statement["Effect"] == "Allow"
+        for action in statement["Action"]:
+            by_service.setdefault(action.split(":")[0], set()).add(action)
+        for resource in statement["Resource"]:
+            assert table in resource or function in resource
+    assert by_service["dynamodb"] == DYNAMODB_ACTIONS
+    assert by_service["lambda"] == {"lambda:InvokeFunction"}
+    assert by_service.keys() == {"dynamodb", "lambda", "logs"}
+    dynamodb = next(s for s in policy["Statement"] if "dynamodb:Query" in s["Action"])
+    assert sorted(dynamodb["Resource"]) == [
+        f"arn:aws:dynamodb:ap-southeast-2:*:table/{table}",
+        f"arn:aws:dynamodb:ap-southeast-2:*:table/{table}/index/*",
+    ]
+
+
+def test_no_secret_key_is_committed():
+    for name in STAGES:
+        config = stage(name)
+        assert "DJANGO_SECRET_KEY" not in config.get("environment_variables", {})
+        assert "DJANGO_SECRET_KEY" not in config.get("aws_environment_variables", {})
+
+
+def test_refresh_job_runs_the_refresh_command():
+    assert "refresh_companies" in get_commands()
+    with mock.patch("companies.jobs.call_command") as call_command:
+        jobs.refresh_companies({"detail-type": "Scheduled Event"}, None)
+    call_command.assert_called_once_with("refresh_companies")
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "DYNAMODB_", "INIT_"))
+    }
+    env.update(stage("production")["environment_variables"])
+    env["DJANGO_SECRET_KEY"] = "production-like-key-" + "Vb7nQ2xL" * 6
+    completed = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert "System check identified no issues (1 silenced)." in completed.stdout
