@@ -21,45 +21,10 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import ROOT, CapacityMeter, bench_environment, percentile  # noqa: E402
 
-os.environ.update(
-    {
-        "DJANGO_SETTINGS_MODULE": "asxdb_site.settings",
-        "DJANGO_SECRET_KEY": "bench-secret",
-        "DJANGO_DEBUG": "false",
-        "DJANGO_STATIC_MANIFEST": "false",
-        "DJANGO_ALLOWED_HOSTS": "testserver,127.0.0.1",
-        "AWS_ACCESS_KEY_ID": "local",
-        "AWS_SECRET_ACCESS_KEY": "local",
-        "DYNAMODB_TABLE": "asxdb-bench",
-        "LOG_LEVEL": "WARNING",
-    }
-)
-
-
-def percentile(samples, fraction):
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
-
-
-class CapacityMeter:
-    """Counts DynamoDB calls and the read capacity they consumed, via botocore's event hooks."""
-
-    def __init__(self, clients):
-        self.calls = 0
-        self.units = 0.0
-        for client in clients:
-            client.meta.events.register("after-call.dynamodb.*", self._after_call)
-
-    def _after_call(self, http_response, parsed, model, **kwargs):
-        self.calls += 1
-        consumed = parsed.get("ConsumedCapacity") or {}
-        self.units += consumed.get("CapacityUnits", 0.0)
-
-    def reset(self):
-        self.calls, self.units = 0, 0.0
+bench_environment("asxdb-bench")
 
 
 def page_urls(sort, order, size=25):

@@ -16,19 +16,10 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import bench_environment  # noqa: E402
 
-os.environ.update(
-    {
-        "DJANGO_SETTINGS_MODULE": "asxdb_site.settings",
-        "DJANGO_SECRET_KEY": "bench-secret",
-        "AWS_ACCESS_KEY_ID": "local",
-        "AWS_SECRET_ACCESS_KEY": "local",
-        "DYNAMODB_TABLE": "asxdb-bench-refresh",
-        "LOG_LEVEL": "WARNING",
-    }
-)
+bench_environment("asxdb-bench-refresh")
 
 
 def main():

@@ -3,6 +3,7 @@ run as Lambda runs it: unzipped, with only the runtime's own boto3/botocore besi
 to the package's `handler.lambda_handler` in a fresh process (LambdaHandler is a singleton)."""
 
 import importlib.util
+import json
 import re
 from importlib import metadata
 from pathlib import Path
@@ -251,3 +252,37 @@ def test_web_requests_make_no_aws_client_but_dynamodbs(
     )
     assert report["results"][0]["response"]["statusCode"] == 200
     assert report["watched_modules"] == []
+
+
+def test_scheduled_refresh_fetches_statements_through_the_packaged_handler(
+    loaded_site, lambda_dir, lambda_runtime, lambda_env, tmp_path
+):
+    """The refresh rule's event runs refresh_companies inside the package, through yfinance,
+    against the fake Yahoo; the company API then reports the refresh and serves statements."""
+    from tests.fakes.fake_yahoo import FakeYahoo
+
+    with FakeYahoo(companies={}, any_symbol=True) as fake:
+        report = lambda_package.invoke(
+            lambda_dir,
+            lambda_runtime,
+            [
+                scheduled_event("companies.jobs.refresh_companies"),
+                api_gateway_event("/api/companies/14D/"),
+                api_gateway_event("/api/companies/14D/statements/income/"),
+            ],
+            env={
+                **lambda_env,
+                "YAHOO_BASE_URL": fake.base_url,
+                "YAHOO_REQUESTS_PER_SECOND": "200",
+                "YAHOO_CACHE_DIR": str(tmp_path / "yfinance"),
+                "REFRESH_BATCH": "3",
+            },
+        )
+        fetched = {seen.symbol for seen in fake.seen if seen.symbol}
+    refresh, company, statement = report["results"]
+    assert "error" not in refresh, refresh.get("traceback")
+    assert len(fetched) == 3 and "14D.AX" in fetched  # the batch: never-fetched first
+    assert re.search(r"refresh_run companies=3 ok=3", report["stderr"] + report["stdout"])
+    assert json.loads(company["response"]["body"])["refresh"]["last_outcome"] == "ok"
+    items = json.loads(statement["response"]["body"])["items"]
+    assert any(item["key"] == "TotalRevenue" and item["values"][0] for item in items)
