@@ -35,6 +35,8 @@ ASX_DIRECTORY_FALLBACK_URL = env(
 )
 # Seconds a rendered listing page may be served from this process's memory.
 LISTING_CACHE_SECONDS = env.int("LISTING_CACHE_SECONDS", default=60)
+# Seconds a company's stored figures may be served from this process's memory.
+COMPANY_CACHE_SECONDS = env.int("COMPANY_CACHE_SECONDS", default=60)
 
 # The fundamentals refresh (companies/refresh.py). YAHOO_BASE_URL unset means the real Yahoo.
 YAHOO_BASE_URL = env("YAHOO_BASE_URL", default=None) or None

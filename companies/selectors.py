@@ -313,7 +313,14 @@ def company_with_statements(
 ) -> tuple[Company | None, dict[str, dict[str, StatementTable]]]:
     """`company_get` and `company_statement_tables` at once: the GetItem and the Query are
     independent, so they run side by side and a page waits for the slower one, not both.
-    The tables are empty for an unknown or never-fetched company."""
-    tables = _readers.submit(company_statement_tables, ticker=ticker, period_types=period_types)
-    company = company_get(ticker=ticker)
-    return company, tables.result()
+    The tables are empty for an unknown or never-fetched company. Kept in process memory for
+    COMPANY_CACHE_SECONDS: a company's figures change once a day at most."""
+    cache_key = f"company:{ticker}:{','.join(period_types)}"
+    found = cache.get(cache_key)
+    if found is None:
+        tables = _readers.submit(
+            company_statement_tables, ticker=ticker, period_types=period_types
+        )
+        found = (company_get(ticker=ticker), tables.result())
+        cache.set(cache_key, found, settings.COMPANY_CACHE_SECONDS)
+    return found

@@ -155,7 +155,7 @@ def _company_page(request, ticker, *, statement):
         context["error"] = f"'period' must be one of: {', '.join(PERIOD_TYPES)} (got {period!r})"
         return render(request, "companies/company_detail.html", context, status=400)
     # the key figures always come from the annual statements, read in the same Query
-    period_types = {presenters.DEFAULT_PERIOD, period}
+    period_types = tuple(dict.fromkeys((presenters.DEFAULT_PERIOD, period)))
     company, tables = selectors.company_with_statements(ticker=ticker, period_types=period_types)
     if company is None:
         return _company_not_found(request, ticker)
