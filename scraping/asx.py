@@ -102,6 +102,11 @@ def directory_rows(text: str, *, source: str = "") -> Directory:
     return Directory(rows=rows, rejected=rejected, source=source)
 
 
+# A host that never answers (no network) should not hold up the fallback for the whole read
+# timeout; a slow download of the file itself still gets all of it.
+CONNECT_TIMEOUT = 10.0
+
+
 def fetch_directory(
     *, urls: list[str], timeout: float = 30.0, session: requests.Session | None = None
 ) -> Directory:
@@ -118,7 +123,7 @@ def fetch_directory(
     try:
         for url in urls:
             try:
-                response = http.get(url, timeout=timeout)
+                response = http.get(url, timeout=(min(CONNECT_TIMEOUT, timeout), timeout))
             except requests.RequestException as error:
                 failures.append(f"{url} ({_why(error, timeout)})")
                 continue
