@@ -61,7 +61,9 @@ REFRESH_COMPANY_SECONDS = env.float("REFRESH_COMPANY_SECONDS", default=15.0)
 # STS GetCallerIdentity that names this site (INIT_SERVER_ID) and is checked at INIT_STS_ENDPOINT.
 INIT_SERVER_ID = env("INIT_SERVER_ID", default="")
 INIT_STS_ENDPOINT = env("INIT_STS_ENDPOINT", default="https://sts.amazonaws.com/")
-INIT_ALLOWED_PRINCIPALS = env.list("INIT_ALLOWED_PRINCIPALS", default=[])
+INIT_ALLOWED_PRINCIPALS = [
+    arn.strip() for arn in env.list("INIT_ALLOWED_PRINCIPALS", default=[]) if arn.strip()
+]
 
 # HTTPS. API Gateway only speaks HTTPS and Zappa marks every request secure, so on Lambda the
 # redirect never fires; it stays off locally, where runserver speaks plain HTTP.

@@ -54,7 +54,7 @@ def _unknown_ticker(ticker: str) -> JsonResponse:
 
 def company_detail(request, ticker):
     """GET /api/companies/<TICKER>/: the header and profile fields, and the refresh state."""
-    company = selectors.company_get(ticker=ticker) if TICKER_PATTERN.match(ticker) else None
+    company = selectors.company_get(ticker=ticker) if TICKER_PATTERN.fullmatch(ticker) else None
     if company is None:
         return _unknown_ticker(ticker)
     profile = company.profile or {}
@@ -107,7 +107,7 @@ def company_statement(request, ticker, statement):
     period = request.GET.get("period") or "annual"
     if period not in PERIOD_TYPES:
         return _error(f"'period' must be one of: {', '.join(PERIOD_TYPES)} (got {period!r})", 400)
-    company = selectors.company_get(ticker=ticker) if TICKER_PATTERN.match(ticker) else None
+    company = selectors.company_get(ticker=ticker) if TICKER_PATTERN.fullmatch(ticker) else None
     if company is None:
         return _unknown_ticker(ticker)
     table = selectors.company_statement(

@@ -6,7 +6,7 @@ from django import forms
 
 from companies.selectors import PAGE_SIZES, Order, SortKey
 
-TICKER_PATTERN = re.compile(r"^[A-Za-z0-9]{1,6}$")
+TICKER_PATTERN = re.compile(r"[A-Za-z0-9]{1,6}")  # use with fullmatch
 
 
 class DirectoryQuery(forms.Form):

@@ -26,6 +26,7 @@ FORWARDED_HEADERS = frozenset(
 )
 REQUIRED_SIGNED_HEADERS = frozenset({"host", "x-amz-date", SERVER_ID_HEADER})
 STS_TIMEOUT_SECONDS = (3.05, 10)
+PRINTABLE_HEADER = re.compile(r"[\x20-\x7e]*")
 STS_NAMESPACE = "{https://sts.amazonaws.com/doc/2011-06-15/}"
 AUTHORIZATION = re.compile(
     r"AWS4-HMAC-SHA256 Credential=(?P<credential>[^,\s]+),\s*"
@@ -96,6 +97,10 @@ def parse_proof(raw: bytes) -> SignedRequest:
         raise MalformedProof("method, headers and body are required")
     if not all(isinstance(k, str) and isinstance(v, str) for k, v in headers.items()):
         raise MalformedProof("headers must map strings to strings")
+    # SigV4 signs printable ASCII; anything else (non-Latin-1, CR/LF) could only break the
+    # forward to STS, so it is refused here rather than passed on.
+    if not all(PRINTABLE_HEADER.fullmatch(k + v) for k, v in headers.items()):
+        raise MalformedProof("header names and values must be printable ASCII")
     return SignedRequest(method, {k.lower(): v for k, v in headers.items()}, body)
 
 

@@ -19,7 +19,7 @@ def refresh_companies(event=None, context=None) -> None:
     call_command("refresh_companies")
 
 
-def sync_directory(event=None, context=None) -> None:
+def init_companies(event=None, context=None) -> None:
     """Scheduled daily: load the ASX directory. Raises CommandError when the ASX is unreachable."""
     call_command("init_companies")
 

@@ -115,7 +115,10 @@ def company_profile(company) -> dict:
     """The profile fields that are known, and the website as a link only when it is a web URL."""
     profile = company.profile or {}
     website = (profile.get("website") or "").strip()
-    scheme = urlsplit(website).scheme.lower()
+    try:
+        scheme = urlsplit(website).scheme.lower()
+    except ValueError:  # e.g. "http://[x": no link rather than a broken page
+        scheme, website = "", ""
     if website and not scheme:
         website = f"https://{website}"
     elif scheme not in ("http", "https"):
@@ -221,11 +224,25 @@ def period_kind(table) -> str:
     return "Interim periods"
 
 
+class _SpreadsheetSafeWriter:
+    """A csv writer whose text cells cannot run as spreadsheet formulas: text starting with
+    = + - @ (a company name, a label) gets a leading apostrophe. Figures are written as numbers."""
+
+    def __init__(self, writer):
+        self.writer = writer
+
+    def writerow(self, row):
+        self.writer.writerow(
+            f"'{cell}" if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@") else cell
+            for cell in row
+        )
+
+
 def write_statement_csv(out, *, company, table) -> None:
     """A header naming the company, statement, period type, currency and units (figures exactly
     as stored, not scaled), then one row of period ends, one of period lengths, and one row per
     line item; an empty cell where a period has no figure."""
-    writer = csv.writer(out)
+    writer = _SpreadsheetSafeWriter(csv.writer(out))
     currency = table.currency or company.financial_currency or ""
     writer.writerow(["ticker", company.ticker, company.name])
     writer.writerow(["statement", table.statement, STATEMENT_TITLES[table.statement]])
@@ -238,6 +255,4 @@ def write_statement_csv(out, *, company, table) -> None:
     writer.writerow(["Line item", "Key", *(p.end.isoformat() for p in table.periods)])
     writer.writerow(["Months", "", *(p.months for p in table.periods)])
     for item in table.items:
-        writer.writerow(
-            [item.label, item.key, *("" if v is None else repr(v) for v in item.values)]
-        )
+        writer.writerow([item.label, item.key, *("" if v is None else v for v in item.values)])

@@ -31,6 +31,7 @@ log = logging.getLogger("companies.refresh")
 
 NOT_IN_DIRECTORY = "not in the directory"
 STORAGE_ERROR = "storage error"
+UNEXPECTED_ERROR = "unexpected error"
 DEFERRED = "deferred"
 
 # First wait after a failure, by kind: Yahoo's own trouble passes quickly; "no such symbol"
@@ -136,6 +137,26 @@ def company_refresh(*, ticker: str, client: YahooClient) -> CompanyOutcome:
     return CompanyOutcome(ticker, REFRESH_OK, time.monotonic() - started, periods)
 
 
+def _record_unexpected(ticker: str, exc: Exception) -> None:
+    """Back an unexpectedly failing company off like a malformed payload, so the queue moves on."""
+    company = selectors.company_get(ticker=ticker)
+    if company is None:
+        return
+    failures = int(company.failure_count or 0) + 1
+    now = _now()
+    try:
+        services.company_refresh_failed(
+            ticker=ticker,
+            outcome=UNEXPECTED_ERROR,
+            detail=repr(exc),
+            attempted_at=now,
+            next_attempt=now + backoff(errors.MalformedPayload(""), failures),
+            failure_count=failures,
+        )
+    except PynamoDBException:
+        log.exception("refresh ticker=%s could not record the failure", ticker)
+
+
 def companies_refresh(
     *,
     tickers: list[str] | None = None,
@@ -165,6 +186,10 @@ def companies_refresh(
             outcome = company_refresh(ticker=ticker, client=client)
         except PynamoDBException as exc:  # throttled or failed write: this company only
             return CompanyOutcome(ticker, STORAGE_ERROR, detail=str(exc)[:200])
+        except Exception as exc:  # one company's surprise must not fail the run, nor stay first
+            log.exception("refresh ticker=%s outcome='unexpected error'", ticker)
+            _record_unexpected(ticker, exc)
+            return CompanyOutcome(ticker, UNEXPECTED_ERROR, detail=repr(exc)[:200])
         slowest[0] = max(slowest[0], outcome.seconds)
         return outcome
 

@@ -169,6 +169,10 @@ def directory_summary() -> DirectorySummary:
     return summary
 
 
+def directory_is_empty() -> bool:
+    return not list(Company.ticker_index.query(LISTED, limit=1))
+
+
 def fundamentals_last_refreshed() -> datetime.datetime | None:
     """When the most recently refreshed company was refreshed (the home page's freshness)."""
     newest = list(Company.last_updated_index.query(LISTED, scan_index_forward=False, limit=1))
@@ -184,12 +188,14 @@ def company_get(*, ticker: str) -> Company | None:
 
 
 def company_near_matches(*, query: str, limit: int = 10) -> list[ListingRow]:
-    """Listed companies whose ticker or name starts with `query`, or failing that with the longest
-    shorter prefix of it that matches anything (a few small index queries; for the 404 page and
-    the ticker box, never for listings)."""
+    """Listed companies whose ticker or name starts with `query`, or failing that with a shorter
+    prefix of it (6 characters down to 1) that matches anything: at most fourteen small index
+    queries, for the 404 page and the ticker box, never for listings."""
     query = query.strip()
     found: dict[str, ListingRow] = {}
-    for length in range(len(query), 0, -1):
+    # The whole query, then prefixes of at most six characters (a ticker's length): a long
+    # query that matches nothing costs at most fourteen small queries, not two per character.
+    for length in sorted({len(query), *range(min(len(query), 6), 0, -1)}, reverse=True):
         prefix = query[:length]
         for condition, index in (
             (Company.by_ticker.startswith(prefix.upper()), Company.ticker_index),
@@ -318,9 +324,7 @@ def company_with_statements(
     cache_key = f"company:{ticker}:{','.join(period_types)}"
     found = cache.get(cache_key)
     if found is None:
-        tables = _readers.submit(
-            company_statement_tables, ticker=ticker, period_types=period_types
-        )
+        tables = _readers.submit(company_statement_tables, ticker=ticker, period_types=period_types)
         found = (company_get(ticker=ticker), tables.result())
         cache.set(cache_key, found, settings.COMPANY_CACHE_SECONDS)
     return found

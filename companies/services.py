@@ -22,6 +22,7 @@ from companies.models import (
     DIRECTORY_SORT_KEYS,
     LISTED,
     REFRESH_OK,
+    STATEMENT_RECORD,
     Company,
     SiteStats,
     Statement,
@@ -36,10 +37,6 @@ if TYPE_CHECKING:  # the web path must not import pandas, which normalize needs
 log = logging.getLogger(__name__)
 
 UPDATE_THREADS = 8
-
-
-def directory_is_empty() -> bool:
-    return not list(Company.ticker_index.query(LISTED, limit=1))
 
 
 def table_create(*, wait: bool = True) -> list[str]:
@@ -112,13 +109,18 @@ def _iso(moment: datetime.datetime | None) -> str | None:
     return moment.astimezone(datetime.UTC).isoformat() if moment else None
 
 
-def _directory_fields(row: DirectoryRow) -> dict:
-    return {
+UNKNOWN = {"name": "", "industry_group": None, "listing_date": None, "market_cap": None}
+
+
+def _directory_fields(row: DirectoryRow, published: frozenset[str]) -> dict:
+    """The row's values of the fields its file publishes (a field it lacks is left alone)."""
+    fields = {
         "name": row.name,
         "industry_group": row.industry_group,
         "listing_date": row.listing_date.isoformat() if row.listing_date else None,
         "market_cap": row.market_cap,
     }
+    return {name: value for name, value in fields.items() if name in published}
 
 
 def _existing_companies() -> dict[str, Company]:
@@ -129,21 +131,30 @@ def _existing_companies() -> dict[str, Company]:
     return existing
 
 
-def _current_fields(company: Company) -> dict:
-    return {
+def _current_fields(company: Company, published: frozenset[str]) -> dict:
+    fields = {
         "name": company.name,
         "industry_group": company.industry_group,
         "listing_date": company.listing_date,
         "market_cap": None if company.market_cap is None else int(company.market_cap),
     }
+    return {name: value for name, value in fields.items() if name in published}
 
 
 def _update_actions(company: Company, fields: dict, *, status: str, seen: datetime.datetime):
-    # Only the keys of directory columns: the refresh owns by_last_updated and by_refresh_due.
+    # Only the keys of the columns being written: the refresh owns by_last_updated and
+    # by_refresh_due, and a column the file does not publish keeps its key.
+    current = {
+        "name": company.name,
+        "market_cap": company.market_cap,
+        "listing_date": company.listing_date,
+        "industry_group": company.industry_group,
+    }
+    all_keys = sort_keys(ticker=company.ticker, last_updated_iso=None, **{**current, **fields})
     keys = {
         name: key
-        for name, key in sort_keys(ticker=company.ticker, last_updated_iso=None, **fields).items()
-        if name in DIRECTORY_SORT_KEYS
+        for name, key in all_keys.items()
+        if name in DIRECTORY_SORT_KEYS and (name == "by_ticker" or name[3:] in fields)
     }
     actions = [
         Company.directory_seen.set(seen),
@@ -185,11 +196,12 @@ def directory_load(
         )
     result = DirectoryLoadResult(rejected=list(directory.rejected))
     seen = _now()
-    listed_now = set()
     added, updates = [], []
+    # A company on a line that could not load is still listed: it is neither changed nor delisted.
+    listed_now = {rejected.ticker for rejected in directory.rejected if rejected.ticker}
     for row in directory.rows:
         listed_now.add(row.ticker)
-        fields = _directory_fields(row)
+        fields = _directory_fields(row, directory.fields)
         company = existing.get(row.ticker)
         if company is None:
             added.append(
@@ -198,10 +210,13 @@ def directory_load(
                     listing_status=LISTED,
                     directory_seen=seen,
                     **{k: v for k, v in fields.items() if v is not None},
-                    **sort_keys(ticker=row.ticker, last_updated_iso=None, **fields),
+                    **sort_keys(ticker=row.ticker, last_updated_iso=None, **{**UNKNOWN, **fields}),
                 )
             )
-        elif company.listing_status == DELISTED or _current_fields(company) != fields:
+        elif (
+            company.listing_status == DELISTED
+            or _current_fields(company, directory.fields) != fields
+        ):
             updates.append((company, _update_actions(company, fields, status=LISTED, seen=seen)))
             if company.listing_status == DELISTED:
                 result.relisted += 1
@@ -260,27 +275,42 @@ def company_fundamentals_store(
     next_attempt: datetime.datetime,
     source: str = "yahoo",
 ) -> int:
-    """Store a successful fetch: every period it returned (replacing those periods, leaving every
-    other stored period alone), the profile, and the refresh state. Returns periods written.
+    """Store a successful fetch: every period it returned (updating those periods, leaving every
+    other stored period alone, and keeping any figure stored before that this fetch lacks), the
+    profile, and the refresh state. Returns periods written (one Query, then batch writes).
 
     The company must already be in the directory (PutError/UpdateError otherwise); a fetch never
     creates a company.
     """
+    stored = {
+        item.record: item.values
+        for item in Statement.query(
+            ticker,
+            Statement.record.startswith(f"{STATEMENT_RECORD}#"),
+            attributes_to_get=["sk", "values"],
+        )
+    }
     with Statement.batch_write() as batch:
         for period in fundamentals.periods:
             end = period.end.isoformat()
+            record = Statement.record_key(
+                period_type=period.period_type, statement=period.statement, end=end
+            )
+            values = {key: _json_number(value) for key, value in period.values.items()}
+            # A figure stored before and absent (or not reported) in this fetch is kept.
+            for key, value in stored.get(record, {}).items():
+                if values.get(key) is None and value is not None:
+                    values[key] = value
             batch.save(
                 Statement(
                     ticker,
-                    Statement.record_key(
-                        period_type=period.period_type, statement=period.statement, end=end
-                    ),
+                    record,
                     statement=period.statement,
                     period_type=period.period_type,
                     period_end=end,
                     months=period.months,
                     currency=period.currency,
-                    values={key: _json_number(value) for key, value in period.values.items()},
+                    values=values,
                     fetched=fetched_at,
                     source=source,
                 )

@@ -120,7 +120,7 @@ def _statement_download(request, ticker, statement):
     """(company, table) for a download, or the 400/404 response that explains what was wrong."""
     if statement not in STATEMENTS:
         return not_found(request)
-    if not TICKER_PATTERN.match(ticker):
+    if not TICKER_PATTERN.fullmatch(ticker):
         return _company_not_found(request, ticker)
     period = request.GET.get("period") or presenters.DEFAULT_PERIOD
     if period not in PERIOD_TYPES:
@@ -138,10 +138,13 @@ def _statement_download(request, ticker, statement):
 
 
 def _company_page(request, ticker, *, statement):
-    if not TICKER_PATTERN.match(ticker):
+    if not TICKER_PATTERN.fullmatch(ticker):
         return _company_not_found(request, ticker)
     if ticker != ticker.upper():
-        url = request.path.replace(f"/{ticker}/", f"/{ticker.upper()}/", 1)
+        url = reverse(
+            request.resolver_match.url_name,
+            kwargs={**request.resolver_match.kwargs, "ticker": ticker.upper()},
+        )
         query = request.META.get("QUERY_STRING")
         return redirect(f"{url}?{query}" if query else url, permanent=True)
     period = request.GET.get("period") or presenters.DEFAULT_PERIOD
@@ -173,7 +176,7 @@ def _company_not_found(request, ticker):
 def search(request):
     """The ticker box: straight to the company when the ticker exists, else near matches."""
     query = request.GET.get("q", "").strip()
-    if TICKER_PATTERN.match(query) and selectors.company_get(ticker=query):
+    if TICKER_PATTERN.fullmatch(query) and selectors.company_get(ticker=query):
         return redirect("company_detail", ticker=query.upper())
     matches = selectors.company_near_matches(query=query[:60])
     return render(request, "companies/search.html", {"query": query, "matches": matches})

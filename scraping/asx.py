@@ -58,6 +58,7 @@ class DirectoryRow:
 class RejectedRow:
     line: int
     reason: str
+    ticker: str | None = None  # the line's ticker, when it had a valid one (e.g. a bad date)
 
 
 @dataclass(frozen=True)
@@ -65,10 +66,18 @@ class Directory:
     rows: list[DirectoryRow]
     rejected: list[RejectedRow]
     source: str  # URL or path it came from
+    # The fields the file publishes: the legacy layout has no listing date or market cap, and
+    # a field it does not publish is unknown, not missing.
+    fields: frozenset[str] = frozenset(COLUMNS.values())
 
 
 class _Rejected(ValueError):
-    """A line that cannot load; its message is the RejectedRow's reason."""
+    """A line that cannot load; its message is the RejectedRow's reason, and `ticker` the
+    line's ticker when the line is sound but for one value (so the company is still listed)."""
+
+    def __init__(self, reason: str, ticker: str | None = None):
+        super().__init__(reason)
+        self.ticker = ticker
 
 
 def directory_rows(text: str, *, source: str = "") -> Directory:
@@ -95,11 +104,11 @@ def directory_rows(text: str, *, source: str = "") -> Directory:
         try:
             row = _row(cells, columns=columns, width=width, line=line, seen=first_line)
         except _Rejected as reason:
-            rejected.append(RejectedRow(line=line, reason=str(reason)))
+            rejected.append(RejectedRow(line=line, reason=str(reason), ticker=reason.ticker))
             continue
         first_line[row.ticker] = line
         rows.append(row)
-    return Directory(rows=rows, rejected=rejected, source=source)
+    return Directory(rows=rows, rejected=rejected, source=source, fields=frozenset(columns))
 
 
 # A host that never answers (no network) should not hold up the fallback for the whole read
@@ -222,11 +231,15 @@ def _row(
         raise _Rejected(f"invalid ticker {ticker!r}")
     if ticker in seen:
         raise _Rejected(f"duplicate ticker {ticker} (first on line {seen[ticker]})")
+    try:
+        listing_date = _listing_date(values.get("listing_date", ""))
+    except _Rejected as bad_date:
+        raise _Rejected(str(bad_date), ticker=ticker) from None
     return DirectoryRow(
         ticker=ticker,
         name=values.get("name", ""),
         industry_group=values.get("industry_group") or None,
-        listing_date=_listing_date(values.get("listing_date", "")),
+        listing_date=listing_date,
         market_cap=_market_cap(values.get("market_cap", "")),
         line=line,
     )

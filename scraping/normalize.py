@@ -227,11 +227,11 @@ def company_fundamentals(
     currency = statement_currency(info)
     if currency is None:
         raise MalformedPayload(f"{symbol}: no financialCurrency or currency in the profile")
-    cadence = quarterly_cadence(
-        frame for (_, period_type), frame in frames.items() if period_type == "quarterly"
-    )
     periods = []
     try:
+        cadence = quarterly_cadence(
+            frame for (_, period_type), frame in frames.items() if period_type == "quarterly"
+        )
         for (statement, period_type), frame in frames.items():
             periods += statement_periods(
                 frame,

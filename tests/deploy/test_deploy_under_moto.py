@@ -81,7 +81,7 @@ def test_zappa_deploy_dev_creates_the_function_schedule_and_api(deployed):
     rules = {rule["Name"]: rule for rule in events.list_rules()["Rules"]}
     assert set(rules) == {
         "asxdb-dev-companies.jobs.refresh_companies",
-        "asxdb-dev-companies.jobs.sync_directory",
+        "asxdb-dev-companies.jobs.init_companies",
     }  # and no keep-warm rule in dev
     for name in rules:
         [target] = events.list_targets_by_rule(Rule=name)["Targets"]

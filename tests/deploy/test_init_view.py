@@ -14,7 +14,7 @@ from botocore.credentials import ReadOnlyCredentials
 from django.core.management import CommandError, call_command
 from moto.core import enable_iam_authentication
 
-from companies import iam_init, models, services
+from companies import iam_init, models, selectors
 from companies.models import SiteStats
 
 ACCOUNT = "123456789012"
@@ -85,7 +85,7 @@ def _proof(credentials, *, server_id=SERVER_ID):
 
 
 def _nothing_written():
-    return services.directory_is_empty() and SiteStats.count() == 0
+    return selectors.directory_is_empty() and SiteStats.count() == 0
 
 
 def test_allowed_role_starts_the_directory_load(aws, client, caplog):
@@ -97,7 +97,7 @@ def test_allowed_role_starts_the_directory_load(aws, client, caplog):
         "principal": ALLOWED_ROLE,
         "proof": "sts_get_caller_identity",
     }
-    assert not services.directory_is_empty()
+    assert not selectors.directory_is_empty()
     assert SiteStats.get(SiteStats.pk.default, SiteStats.sk.default).listed_count == 40
     assert f"init outcome=started principal={ALLOWED_ROLE}" in caplog.text
     assert "Signature=" not in caplog.text and "SecretAccessKey" not in caplog.text
@@ -154,12 +154,24 @@ def test_missing_or_malformed_proof_is_forbidden(aws, client, payload):
 
 
 def test_client_supplied_identity_headers_are_ignored(aws, client):
+    """A valid proof from a principal who is not allowed, sent with every header a client
+    could use to claim the allowed role, is still refused."""
     response = _post(
         client,
-        "",
-        **{"Remote-User": ALLOWED_ROLE, "X-Amzn-Iam-User-Arn": ALLOWED_ROLE},
+        _proof(aws["mallory"]),
+        HTTP_REMOTE_USER=ALLOWED_ROLE,
+        HTTP_X_AMZN_IAM_USER_ARN=ALLOWED_ROLE,
+        HTTP_X_AMZN_REQUESTCONTEXT=json.dumps({"identity": {"userArn": ALLOWED_ROLE}}),
     )
     assert response.status_code == 403
+    assert _nothing_written()
+
+
+def test_header_values_that_are_not_printable_ascii_are_refused(aws, client):
+    for value in ("€", "a\r\nX-Injected: 1"):
+        proof = _proof(aws["role"])
+        proof["headers"]["Content-Type"] = value
+        assert _post(client, proof).status_code == 403
     assert _nothing_written()
 
 
@@ -172,7 +184,7 @@ def test_api_gateway_iam_identity_is_accepted_on_an_iam_stage(aws, client):
     )
     assert response.status_code == 202
     assert response.json()["proof"] == "api_gateway_iam"
-    assert not services.directory_is_empty()
+    assert not selectors.directory_is_empty()
 
 
 def test_init_is_post_only(aws, client):
@@ -215,7 +227,7 @@ def test_call_init_command_signs_with_the_operators_credentials(aws, live_site, 
         "call_init", url=f"{live_site}/init/", server_id=SERVER_ID, sts_endpoint=STS, stdout=out
     )
     assert f"Started init_companies as {ALLOWED_ROLE}" in out.getvalue()
-    assert not services.directory_is_empty()
+    assert not selectors.directory_is_empty()
 
 
 def test_call_init_command_reports_a_refusal(aws, live_site, monkeypatch):

@@ -43,7 +43,7 @@ def loaded_site(lambda_dir, lambda_runtime, lambda_env):
         lambda_runtime,
         [
             {"manage": "create_table"},
-            scheduled_event("companies.jobs.sync_directory"),
+            scheduled_event("companies.jobs.init_companies"),
             api_gateway_event("/"),
             api_gateway_event("/companies/BHP/"),
             keep_warm_event(),
@@ -169,7 +169,7 @@ def test_directory_sync_fails_loudly_when_the_asx_is_unreachable(
     report = lambda_package.invoke(
         lambda_dir,
         lambda_runtime,
-        [scheduled_event("companies.jobs.sync_directory")],
+        [scheduled_event("companies.jobs.init_companies")],
         env={
             **lambda_env,
             "ASX_DIRECTORY_URL": unreachable,

@@ -60,7 +60,7 @@ def test_keep_warm_only_in_production():
 def test_both_jobs_are_scheduled_with_valid_rule_names(name):
     config = stage(name)
     functions = {event["function"] for event in config["events"]}
-    assert functions == {"companies.jobs.refresh_companies", "companies.jobs.sync_directory"}
+    assert functions == {"companies.jobs.refresh_companies", "companies.jobs.init_companies"}
     for function in functions:
         assert re.fullmatch(r"[._A-Za-z0-9]{0,63}", function)  # no hyphen: the handler splits on it
         assert len(f"{config['project_name']}-{name}-{function}") <= 64

@@ -227,7 +227,7 @@ def test_bad_rows_are_rejected_with_their_line_and_the_rest_load():
     assert directory.rejected == [
         RejectedRow(line=3, reason="no ticker"),
         RejectedRow(line=5, reason="duplicate ticker BHP (first on line 2)"),
-        RejectedRow(line=6, reason="unparseable listing date '31/31/2020'"),
+        RejectedRow(line=6, reason="unparseable listing date '31/31/2020'", ticker="CSL"),
         RejectedRow(line=7, reason="invalid ticker 'BH-P'"),
         RejectedRow(line=8, reason="6 cells where the header has 5"),
     ]

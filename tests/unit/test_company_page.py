@@ -11,6 +11,7 @@ import sys
 from html import unescape
 
 import pytest
+from django.urls import set_script_prefix
 from django.utils import timezone
 
 from companies import models, services
@@ -292,6 +293,19 @@ def test_lower_case_ticker_redirects_keeping_tab_and_period(client, bhp):
     assert response["Location"] == "/companies/BHP/balance/?period=quarterly"
 
 
+def test_lower_case_redirect_keeps_a_stage_prefix_that_looks_like_the_ticker(client, moto_table):
+    """On the dev stage of the execute-api host, Devex Resources (DEV) lives at /dev/companies/
+    DEV/: the redirect must change the ticker, not the stage."""
+    factories.load_directory(("DEV", "DEVEX RESOURCES LIMITED"))
+    set_script_prefix("/dev/")  # what Zappa's WSGI environ (SCRIPT_NAME=/dev) makes Django do
+    try:
+        response = client.get("/companies/dev/")
+    finally:
+        set_script_prefix("/")
+    assert response.status_code == 301
+    assert response["Location"] == "/dev/companies/DEV/"
+
+
 def test_chart_data_is_passed_as_json_not_inline_script(client, bhp):
     body = client.get("/companies/BHP/").content.decode()
     assert '<script id="chart-data" type="application/json">' in body
@@ -475,3 +489,13 @@ def test_web_path_never_imports_pandas_or_yfinance():
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "asxdb_site.settings"},
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_csv_text_cannot_run_as_a_spreadsheet_formula(client, moto_table):
+    factories.load_directory(("EVL", "=HYPERLINK('http://evil') LIMITED"))
+    factories.store("EVL", factories.fundamentals(revenues=REVENUES, currency="AUD"))
+    body = client.get("/companies/EVL/cashflow.csv?period=annual").content.decode()
+    assert "'=HYPERLINK" in body
+    assert ",=HYPERLINK" not in body
+    capex = next(line for line in body.splitlines() if ",CapitalExpenditure," in line)
+    assert ",-" in capex and ",'-" not in capex  # negative figures stay numbers

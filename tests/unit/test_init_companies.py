@@ -8,6 +8,7 @@ from django.core.management import CommandError, call_command
 
 from companies import services
 from companies.models import DELISTED, LISTED, Company
+from scraping.asx import directory_rows
 from tests.directories import small_directory
 
 
@@ -132,3 +133,35 @@ def test_throttled_write_is_a_clear_error_and_loses_nothing(moto_table, monkeypa
     monkeypatch.undo()
     assert len(listed_tickers()) == 5
     assert Company.get("T01", "COMPANY").market_cap == 20_000_000
+
+
+def test_legacy_layout_keeps_the_market_caps_and_dates_it_does_not_publish(moto_table):
+    services.directory_load(directory=small_directory(5))
+    legacy = directory_rows(
+        "ASX listed companies as at Sat Aug 04 22:03:15 AEST 2018\n\n"
+        "Company name,ASX code,GICS industry group\n"
+        + "".join(f'"Company {n:02d} Limited","T{n:02d}","Banks"\n' for n in range(5)),
+        source="legacy",
+    )
+    result = services.directory_load(directory=legacy)
+    assert (result.updated, result.unchanged) == (4, 1)  # T01 was in Banks already
+    company = Company.get("T03", "COMPANY")
+    assert company.market_cap == 40_000_000
+    assert company.listing_date == "2000-03-31"
+    assert company.industry_group == "Banks"
+    by_cap = [c.ticker for c in Company.market_cap_index.query(LISTED, scan_index_forward=False)]
+    assert by_cap == ["T04", "T03", "T02", "T01", "T00"]
+
+
+def test_a_row_rejected_for_a_bad_cell_does_not_delist_its_company(moto_table):
+    services.directory_load(directory=small_directory(3))
+    text = (
+        '"ASX code","Company name","Listing date","GICs industry group","Market Cap"\n'
+        '"T00","Company 00 Limited","2000-01-01","Materials",10000000\n'
+        '"T01","Company 01 Limited","31/31/2000","Banks",20000000\n'
+        '"T02","Company 02 Limited","2000-03-01","Energy",30000000\n'
+    )
+    result = services.directory_load(directory=directory_rows(text, source="t"))
+    assert result.delisted == 0
+    assert listed_tickers() == {"T00", "T01", "T02"}
+    assert Company.get("T01", "COMPANY").listing_date == "2000-01-31"

@@ -235,3 +235,40 @@ def test_throttled_write_fails_that_company_only(client, directory, monkeypatch)
     outcomes = {o.ticker: o.outcome for o in report.outcomes}
     assert outcomes == {"CBA": refresh.STORAGE_ERROR, "BHP": "ok"}
     assert Company.get("CBA", "COMPANY").last_updated is None
+
+
+def test_a_figure_missing_from_a_later_fetch_of_the_same_period_is_kept(client, directory):
+    run(client, ["BHP"])
+    annual = stored("BHP", "annual", "income")
+    end, period = max(annual.items())
+    reported = period.values["TotalRevenue"]
+    assert reported
+    again = StatementPeriod(
+        statement="income",
+        period_type="annual",
+        end=datetime.date.fromisoformat(end),
+        months=12,
+        currency="USD",
+        values={"TotalRevenue": None, "NetIncome": 1},
+    )
+    services.company_fundamentals_store(
+        ticker="BHP",
+        fundamentals=CompanyFundamentals(profile={}, periods=[again], labels={}),
+        fetched_at=datetime.datetime.now(datetime.UTC),
+        next_attempt=datetime.datetime.now(datetime.UTC),
+    )
+    values = stored("BHP", "annual", "income")[end].values
+    assert values["TotalRevenue"] == reported
+    assert values["NetIncome"] == 1
+
+
+def test_an_unexpected_error_is_recorded_and_backed_off(client, directory, monkeypatch):
+    def broken(ticker):
+        raise KeyError("a shape nobody expected")
+
+    monkeypatch.setattr(client, "fetch_company", broken)
+    report = run(client, ["CBA"])
+    assert report.outcomes[0].outcome == refresh.UNEXPECTED_ERROR
+    cba = Company.get("CBA", "COMPANY")
+    assert cba.last_outcome == refresh.UNEXPECTED_ERROR and cba.failure_count == 1
+    assert "CBA" not in selectors.companies_due(now=cba.last_attempt, limit=50)

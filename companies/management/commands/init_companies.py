@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from pynamodb.exceptions import PynamoDBException
 from tqdm import tqdm
 
-from companies import services
+from companies import selectors, services
 from scraping import asx
 from scraping.errors import DirectoryFormatError, DirectoryUnavailable
 
@@ -41,7 +41,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, csv=None, url=None, sample=False, **options):
-        if options["if_empty"] and not services.directory_is_empty():
+        if options["if_empty"] and not selectors.directory_is_empty():
             self.stdout.write("The table already lists companies; nothing loaded.")
             return
         try:
