@@ -1,6 +1,7 @@
 """What the benchmarks share: a settings environment that never reaches AWS, percentiles, and a
 meter of DynamoDB calls and read capacity."""
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -48,3 +49,21 @@ class CapacityMeter:
 
     def reset(self):
         self.calls, self.units = 0, 0.0
+
+
+@contextlib.contextmanager
+def site_on_dynamodb_local():
+    """An in-memory DynamoDB Local with the site's table created in it, and Django set up to
+    use it; yields the endpoint URL. Call bench_environment() first."""
+    from devtools.dynamodb_local import running
+
+    with running() as endpoint:
+        os.environ["DYNAMODB_ENDPOINT_URL"] = endpoint
+        import django
+
+        django.setup()
+        from companies import models, services
+
+        models.bind_table(table_name=os.environ["DYNAMODB_TABLE"], host=endpoint)
+        services.table_create(wait=True)
+        yield endpoint

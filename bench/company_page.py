@@ -26,7 +26,12 @@ from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import CapacityMeter, bench_environment, percentile  # noqa: E402
+from bench.common import (  # noqa: E402
+    CapacityMeter,
+    bench_environment,
+    percentile,
+    site_on_dynamodb_local,
+)
 
 bench_environment("asxdb-bench-company")
 os.environ["COMPANY_CACHE_SECONDS"] = "0"  # every request reads; memory is measured apart
@@ -121,21 +126,13 @@ def main():
     parser.add_argument("--iterations", type=int, default=300)
     args = parser.parse_args()
 
-    from devtools.dynamodb_local import running
-
-    with running() as endpoint:
-        os.environ["DYNAMODB_ENDPOINT_URL"] = endpoint
-        import django
-
-        django.setup()
+    with site_on_dynamodb_local():
         from django.conf import settings
         from django.test import Client
 
-        from companies import models, services
+        from companies import models
         from tests import factories
 
-        models.bind_table(table_name="asxdb-bench-company", host=endpoint)
-        services.table_create(wait=True)
         factories.load_directory((TICKER, "BHP GROUP LIMITED"))
         fundamentals = bench_fundamentals()
         now = datetime.datetime.now(datetime.UTC)

@@ -22,7 +22,13 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import ROOT, CapacityMeter, bench_environment, percentile  # noqa: E402
+from bench.common import (  # noqa: E402
+    ROOT,
+    CapacityMeter,
+    bench_environment,
+    percentile,
+    site_on_dynamodb_local,
+)
 
 bench_environment("asxdb-bench")
 
@@ -110,13 +116,7 @@ def main():
     parser.add_argument("--iterations", type=int, default=200)
     args = parser.parse_args()
 
-    from devtools.dynamodb_local import running
-
-    with running() as endpoint:
-        os.environ["DYNAMODB_ENDPOINT_URL"] = endpoint
-        import django
-
-        django.setup()
+    with site_on_dynamodb_local() as endpoint:
         from django.conf import settings
         from django.core.cache import cache
         from django.test import Client
@@ -125,8 +125,6 @@ def main():
         from companies.selectors import Order, SortKey
         from tests.directories import full_directory
 
-        models.bind_table(table_name="asxdb-bench", host=endpoint)
-        services.table_create(wait=True)
         directory = full_directory()
         started = time.perf_counter()
         services.directory_load(directory=directory)

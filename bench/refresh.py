@@ -10,14 +10,13 @@ directory would take at that pace.
 """
 
 import argparse
-import os
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.common import bench_environment  # noqa: E402
+from bench.common import bench_environment, site_on_dynamodb_local  # noqa: E402
 
 bench_environment("asxdb-bench-refresh")
 
@@ -28,23 +27,15 @@ def main():
     parser.add_argument("--latency", type=float, default=0.15, help="seconds per request")
     args = parser.parse_args()
 
-    from devtools.dynamodb_local import running
-
-    with running() as endpoint:
-        os.environ["DYNAMODB_ENDPOINT_URL"] = endpoint
-        import django
-
-        django.setup()
+    with site_on_dynamodb_local():
         from django.conf import settings
 
-        from companies import models, refresh, services
+        from companies import refresh, services
         from scraping.asx import Directory
         from scraping.yahoo import YahooClient
         from tests.directories import full_directory
         from tests.fakes.fake_yahoo import FakeYahoo
 
-        models.bind_table(table_name="asxdb-bench-refresh", host=endpoint)
-        services.table_create(wait=True)
         full = full_directory()
         rows = full.rows[: args.companies]
         services.directory_load(directory=Directory(rows=rows, rejected=[], source="bench"))
