@@ -174,9 +174,14 @@ def directory_is_empty() -> bool:
 
 
 def fundamentals_last_refreshed() -> datetime.datetime | None:
-    """When the most recently refreshed company was refreshed (the home page's freshness)."""
-    newest = list(Company.last_updated_index.query(LISTED, scan_index_forward=False, limit=1))
-    return newest[0].last_updated if newest else None
+    """When the most recently refreshed company was refreshed (the home page's freshness):
+    one index Query, cached like a listing page."""
+    found = cache.get("fundamentals_last_refreshed")
+    if found is None:
+        newest = list(Company.last_updated_index.query(LISTED, scan_index_forward=False, limit=1))
+        found = (newest[0].last_updated if newest else None,)
+        cache.set("fundamentals_last_refreshed", found, settings.LISTING_CACHE_SECONDS)
+    return found[0]
 
 
 def company_get(*, ticker: str) -> Company | None:
