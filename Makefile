@@ -74,6 +74,7 @@ lint: venv
 
 bench: deps
 	$(PY) bench/listing.py
+	$(PY) bench/company_page.py
 	$(PY) bench/refresh.py
 
 STAGE ?= dev

@@ -4,6 +4,7 @@ meter of DynamoDB calls and read capacity."""
 import contextlib
 import os
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,6 +31,17 @@ def bench_environment(table: str) -> None:
 def percentile(samples, fraction):
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+
+
+def time_requests(client, url, iterations):
+    """Milliseconds per request of `iterations` GETs of `url` through the Django test client."""
+    samples = []
+    for _ in range(iterations):
+        started = time.perf_counter()
+        response = client.get(url)
+        samples.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    return samples
 
 
 class CapacityMeter:

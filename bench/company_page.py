@@ -31,6 +31,7 @@ from bench.common import (  # noqa: E402
     bench_environment,
     percentile,
     site_on_dynamodb_local,
+    time_requests,
 )
 
 bench_environment("asxdb-bench-company")
@@ -93,16 +94,6 @@ def bench_fundamentals():
                 )
     labels = {key: line_item_label(key) for period in periods for key in period.values}
     return CompanyFundamentals(profile=factories.profile(), periods=periods, labels=labels)
-
-
-def time_requests(client, url, iterations):
-    samples = []
-    for _ in range(iterations):
-        started = time.perf_counter()
-        response = client.get(url)
-        samples.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, (url, response.status_code)
-    return samples
 
 
 def reads_from_memory():

@@ -28,6 +28,7 @@ from bench.common import (  # noqa: E402
     bench_environment,
     percentile,
     site_on_dynamodb_local,
+    time_requests,
 )
 
 bench_environment("asxdb-bench")
@@ -50,16 +51,6 @@ def page_urls(sort, order, size=25):
         + urlencode({"sort": sort, "order": order, "size": size, **({"cursor": c} if c else {})})
         for name, c in picks.items()
     }
-
-
-def time_requests(client, url, iterations):
-    samples = []
-    for _ in range(iterations):
-        started = time.perf_counter()
-        response = client.get(url)
-        samples.append((time.perf_counter() - started) * 1000)
-        assert response.status_code == 200, (url, response.status_code)
-    return samples
 
 
 def throughput(endpoint, urls, *, cache_seconds, seconds=5.0, workers=2, clients=4):
