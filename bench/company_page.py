@@ -58,10 +58,9 @@ def plain(values: dict) -> dict:
 
 def bench_fundamentals():
     """Five years and ten half-years of all three statements, Yahoo-sized."""
-    from scraping.labels import line_item_label
     from scraping.normalize import CompanyFundamentals, StatementPeriod
     from tests import factories
-    from tests.fakes import fake_yahoo
+    from tests.fakes import period_statements
 
     shares = 5_072_000_000
     periods = []
@@ -71,16 +70,9 @@ def bench_fundamentals():
     ):
         for n, end in enumerate(sorted(ends)):
             sales = revenue * (1 + n / 50)
-
-            def jitter(key, end=end):
-                return fake_yahoo._jitter("BHP.AX", end, key)
-
-            income = fake_yahoo._income(sales, shares, jitter, "general")
-            statements = {
-                "income": income,
-                "balance": fake_yahoo._balance(sales * 12 / months, shares, jitter, "general"),
-                "cashflow": fake_yahoo._cash_flow(sales, income, jitter),
-            }
+            statements = period_statements(
+                "BHP.AX", end=end, revenue=sales, year_revenue=sales * 12 / months, shares=shares
+            )
             for statement, values in statements.items():
                 periods.append(
                     StatementPeriod(
@@ -92,8 +84,7 @@ def bench_fundamentals():
                         values=plain(values),
                     )
                 )
-    labels = {key: line_item_label(key) for period in periods for key in period.values}
-    return CompanyFundamentals(profile=factories.profile(), periods=periods, labels=labels)
+    return CompanyFundamentals(profile=factories.profile(), periods=periods)
 
 
 def reads_from_memory():

@@ -34,7 +34,7 @@ def main():
         from scraping.asx import Directory
         from scraping.yahoo import YahooClient
         from tests.directories import full_directory
-        from tests.fakes.fake_yahoo import FakeYahoo
+        from tests.fakes import FakeYahoo
 
         full = full_directory()
         rows = full.rows[: args.companies]

@@ -4,9 +4,10 @@ from django.http import JsonResponse
 
 from companies import selectors
 from companies.cursors import InvalidCursor
-from companies.forms import TICKER_PATTERN, DirectoryQuery
+from companies.forms import ALL_LINES, TICKER_PATTERN, DirectoryQuery, StatementQuery
 from companies.models import DELISTED, LISTED
-from scraping.labels import PERIOD_TYPES, STATEMENTS
+from companies.statements.rows import statement_rows
+from companies.statements.vocabulary import STATEMENTS
 
 PROFILE_FIELDS = ("sector", "industry", "summary", "website", "address", "phone", "employees")
 
@@ -80,37 +81,67 @@ def company_detail(request, ticker):
     )
 
 
-def statement_payload(*, company, table: selectors.StatementTable) -> dict:
-    """A statement as data: figures exactly as stored (no rounding, no scaling), aligned with
-    `periods` (newest first), null where a period has no figure."""
+STATEMENT_UNITS = (
+    "exact figures in the currency's units (not scaled); per-share figures per share; share "
+    "counts in shares; computed rows as plain fractions (0.146 for 14.6%)"
+)
+
+
+def statement_payload(*, company, table: selectors.StatementTable, lines: str) -> dict:
+    """A statement as data, its items in the page's layout order: figures exactly as stored
+    (no rounding, no scaling), aligned with `periods` (newest first), null where a period has
+    no figure. Each item has its `level` (0 for a section total), `subtotal`, and `computed`
+    (true for rows ASX DB works out, such as margins, never reported by the company)."""
     return {
         "ticker": company.ticker,
         "statement": table.statement,
         "period": table.period_type,
+        "lines": lines,
         "currency": table.currency or company.financial_currency,
+        "units": STATEMENT_UNITS,
         "source": company.data_source,
-        "periods": [{"end": p.end.isoformat(), "months": p.months} for p in table.periods],
+        "periods": [
+            {
+                "end": p.end.isoformat(),
+                "months": p.months,
+                "source": p.source,
+                "fetched": _iso(p.fetched),
+            }
+            for p in table.periods
+        ],
         "items": [
-            {"key": item.key, "label": item.label, "values": item.values} for item in table.items
+            {
+                "key": row.key,
+                "label": row.label,
+                "section": row.section,
+                "level": row.level,
+                "subtotal": row.subtotal,
+                "computed": row.computed,
+                **({"formula": row.formula} if row.computed else {}),
+                "values": row.values,
+            }
+            for row in statement_rows(table, lines=lines)
         ],
     }
 
 
 def company_statement(request, ticker, statement):
-    """GET /api/companies/<TICKER>/statements/<income|balance|cashflow>/?period=annual|..."""
+    """GET /api/companies/<TICKER>/statements/<income|balance|cashflow>/?period=&lines="""
     if statement not in STATEMENTS:
         return _error(
             f"no statement {statement!r}: use one of {', '.join(STATEMENTS)}",
             404,
             statement=statement,
         )
-    period = request.GET.get("period") or "annual"
-    if period not in PERIOD_TYPES:
-        return _error(f"'period' must be one of: {', '.join(PERIOD_TYPES)} (got {period!r})", 400)
+    form = StatementQuery(request.GET, default_lines=ALL_LINES)
+    if not form.is_valid():
+        return _error(form.error_summary(), 400)
     company = selectors.company_get(ticker=ticker) if TICKER_PATTERN.fullmatch(ticker) else None
     if company is None:
         return _unknown_ticker(ticker)
     table = selectors.company_statement(
-        ticker=company.ticker, statement=statement, period_type=period
+        ticker=company.ticker, statement=statement, period_type=form.cleaned_data["period"]
     )
-    return JsonResponse(statement_payload(company=company, table=table))
+    return JsonResponse(
+        statement_payload(company=company, table=table, lines=form.cleaned_data["lines"])
+    )

@@ -5,6 +5,8 @@ import re
 from django import forms
 
 from companies.selectors import PAGE_SIZES, Order, SortKey
+from companies.statements.layout import ALL_LINES, KEY_LINES, LINE_CHOICES
+from companies.statements.vocabulary import DEFAULT_PERIOD, PERIOD_TYPES
 
 TICKER_PATTERN = re.compile(r"[A-Za-z0-9]{1,6}")  # use with fullmatch
 
@@ -45,3 +47,31 @@ class DirectoryQuery(forms.Form):
             else f"'cursor' must be {accepted[name]}"
             for name in self.errors
         )
+
+
+class StatementQuery(forms.Form):
+    """`period` and `lines` of a statement tab, download or API call; absent ones take their
+    defaults (annual; key lines on a page, every line in the API and downloads)."""
+
+    period = forms.ChoiceField(choices=[(p, p) for p in PERIOD_TYPES], required=False)
+    lines = forms.ChoiceField(choices=[(c, c) for c in LINE_CHOICES], required=False)
+
+    def __init__(self, data, *, default_lines: str = KEY_LINES):
+        super().__init__(data)
+        self.default_lines = default_lines
+
+    def clean(self):
+        data = super().clean()
+        data["period"] = data.get("period") or DEFAULT_PERIOD
+        data["lines"] = data.get("lines") or self.default_lines
+        return data
+
+    def error_summary(self) -> str:
+        accepted = {"period": ", ".join(PERIOD_TYPES), "lines": ", ".join(LINE_CHOICES)}
+        return "; ".join(
+            f"'{name}' must be one of: {accepted[name]} (got {self.data.get(name)!r})"
+            for name in self.errors
+        )
+
+
+__all__ = ["ALL_LINES", "KEY_LINES", "TICKER_PATTERN", "DirectoryQuery", "StatementQuery"]

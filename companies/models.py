@@ -13,6 +13,8 @@ The indexes project only the listing columns, so a listing page never pays for p
 statements, and items without `listing_status` (statements, site facts) are in no index at all.
 """
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from pynamodb.attributes import (
     JSONAttribute,
@@ -26,6 +28,8 @@ from pynamodb.models import Model
 LISTED = "listed"
 DELISTED = "delisted"
 REFRESH_OK = "ok"  # Company.last_outcome of a successful refresh
+# Company.last_outcome when Yahoo has a profile but no statements (scraping.errors.NoStatements)
+NO_STATEMENTS = "no statements"
 SAMPLE_SOURCE = "sample"  # Company.data_source and Statement.source of bundled sample data
 COMPANY_RECORD = "COMPANY"
 STATEMENT_RECORD = "STMT"
@@ -231,13 +235,46 @@ class SiteStats(Model):
 ALL_MODELS = (Company, Statement, SiteStats)
 
 
-DIRECTORY_SORT_KEYS = (
-    "by_ticker",
-    "by_name",
-    "by_market_cap",
-    "by_listing_date",
-    "by_industry_group",
-)
+@dataclass(frozen=True)
+class ListingOrder:
+    """A listing order: the index that serves it and the Company attribute holding its range
+    key (built by `sort_keys()`)."""
+
+    index: GlobalSecondaryIndex
+    range_key: UnicodeAttribute
+
+    def range_key_of(self, company: Company) -> str:
+        return getattr(company, self.range_key.attr_name)
+
+    def start_key(self, range_key: str) -> dict:
+        """The ExclusiveStartKey of the row with `range_key` in this order's index: the table's
+        keys and the index's, as DynamoDB returns them in LastEvaluatedKey."""
+        ticker = range_key.rsplit(KEY_SEPARATOR, 1)[-1]
+        return {
+            Company.ticker.attr_name: {"S": ticker},
+            Company.record.attr_name: {"S": COMPANY_RECORD},
+            Company.listing_status.attr_name: {"S": LISTED},
+            self.range_key.attr_name: {"S": range_key},
+        }
+
+
+# Each listing sort (by the column it orders) and where it is served from: the one place that
+# ties a sort to its index.
+LISTING_ORDERS = {
+    "ticker": ListingOrder(Company.ticker_index, Company.by_ticker),
+    "name": ListingOrder(Company.name_index, Company.by_name),
+    "market_cap": ListingOrder(Company.market_cap_index, Company.by_market_cap),
+    "listing_date": ListingOrder(Company.listing_date_index, Company.by_listing_date),
+    "industry_group": ListingOrder(Company.industry_group_index, Company.by_industry_group),
+    "last_updated": ListingOrder(Company.last_updated_index, Company.by_last_updated),
+}
+# The range keys a directory load writes, by the column each orders (the refresh owns
+# by_last_updated and by_refresh_due).
+DIRECTORY_SORT_KEYS = {
+    column: order.range_key.attr_name
+    for column, order in LISTING_ORDERS.items()
+    if column != "last_updated"
+}
 
 
 def index_key(prefix_value: str | None, ticker: str) -> str:

@@ -11,22 +11,20 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from companies import ratios, selectors
-from companies.models import DELISTED, REFRESH_OK, SAMPLE_SOURCE
+from companies.models import DELISTED, NO_STATEMENTS, REFRESH_OK, SAMPLE_SOURCE
+from companies.statements import layout
+from companies.statements.layout import ALL_LINES, KEY_LINES
+from companies.statements.rows import StatementRow, statement_rows
+from companies.statements.vocabulary import DEFAULT_PERIOD, PERIOD_TITLES, STATEMENT_TITLES
 from companies.templatetags import figures
 
-STATEMENT_TITLES = {
-    "income": "Income statement",
-    "balance": "Balance sheet",
-    "cashflow": "Cash flow",
-}
-PERIOD_TITLES = {"annual": "Annual", "quarterly": "Quarterly / half-yearly", "ttm": "TTM"}
-DEFAULT_PERIOD = "annual"
 
-
-def company_page_context(*, company, tables, statement: str, period: str) -> dict:
+def company_page_context(
+    *, company, tables, statement: str, period: str, lines: str = KEY_LINES
+) -> dict:
     """Everything company_detail.html shows. `tables` is {period_type: {statement: table}} from
     selectors.company_with_statements, or None when there are no statements to show (a bad
-    period, or a company never fetched)."""
+    period, or a company never fetched). `lines` is KEY_LINES or ALL_LINES."""
     context = {
         "company": company,
         "header": company_header(company),
@@ -35,6 +33,7 @@ def company_page_context(*, company, tables, statement: str, period: str) -> dic
         "statement_title": STATEMENT_TITLES[statement],
         "period": period,
         "period_title": PERIOD_TITLES.get(period, ""),
+        "lines": lines,
         "tabs": [
             {"key": key, "title": title, "active": key == statement}
             for key, title in STATEMENT_TITLES.items()
@@ -43,7 +42,12 @@ def company_page_context(*, company, tables, statement: str, period: str) -> dic
             {"key": key, "title": title, "active": key == period}
             for key, title in PERIOD_TITLES.items()
         ],
+        "line_tabs": [
+            {"key": KEY_LINES, "title": "Key lines", "active": lines == KEY_LINES},
+            {"key": ALL_LINES, "title": "All lines", "active": lines == ALL_LINES},
+        ],
         "sample": company.data_source == SAMPLE_SOURCE,
+        "point_in_time": statement == "balance" and period == "ttm",
     }
     if tables is None or company.last_updated is None:  # say when it is due, not empty tables
         return context
@@ -54,12 +58,15 @@ def company_page_context(*, company, tables, statement: str, period: str) -> dic
     newest_year = annual["income"].periods[0].end if annual["income"].periods else None
     overview = ratios.chart_series(shown)
     overview_units, overview_head, overview_table = overview_rows(overview)
+    rows = statement_rows(table, lines=lines)
     context.update(
         {
-            "table": table_view(table),
+            "table": table_view(table, rows),
+            "sample": _shows_sample(company, table, annual),
             "overview_head": overview_head,
             "overview_rows": overview_table,
             "overview_units": overview_units.caption(table.currency or company.financial_currency),
+            "charted": len(overview["ends"]) >= MIN_CHART_PERIODS,
             "period_kind": period_kind(table),
             "key_figures": [
                 key_figure(figure, company.financial_currency)
@@ -72,14 +79,28 @@ def company_page_context(*, company, tables, statement: str, period: str) -> dic
                 "table": {
                     "ends": [p.end.isoformat() for p in table.periods],
                     "items": [
-                        {"key": item.key, "label": item.label, "values": item.values}
-                        for item in table.items
+                        {"key": row.key, "label": row.label, "values": row.values}
+                        for row in rows
+                        if not row.computed
                     ],
                 },
             },
         }
     )
     return context
+
+
+# A chart of one period is a lone bar on an empty axis: it says nothing a table does not.
+MIN_CHART_PERIODS = 2
+
+
+def _shows_sample(company, table, annual: dict) -> bool:
+    """Whether any figure on the page is bundled sample data: the shown table's periods and
+    the annual statements the key figures come from."""
+    tables = [table, *annual.values()]
+    if any(period.source == SAMPLE_SOURCE for t in tables for period in t.periods):
+        return True
+    return not any(t.periods for t in tables) and company.data_source == SAMPLE_SOURCE
 
 
 def company_header(company) -> dict:
@@ -99,6 +120,7 @@ def company_header(company) -> dict:
         "delisted": company.listing_status == DELISTED,
         "freshness": freshness,
         "due_now": company.next_attempt is None or company.next_attempt <= now,
+        "no_statements": company.last_outcome == NO_STATEMENTS,
     }
 
 
@@ -131,34 +153,69 @@ def company_profile(company) -> dict:
     return {"facts": facts, "website": website, "summary": profile.get("summary")}
 
 
-def table_view(table) -> dict:
-    units = figures.table_units(table.items)
+def table_view(table, rows: list[StatementRow]) -> dict:
+    units = figures.table_units(rows)
+    share_units = figures.table_units(rows, kind=layout.SHARES)
     return {
         "currency": table.currency,
         "units": units.caption(table.currency),
+        "share_units": share_units.name,
         "periods": table.periods,
-        "rows": bool(table.items),
-        "body": table_body(table, units),
+        "rows": bool(rows),
+        "computed": any(row.computed for row in rows),
+        "body": table_body(
+            rows,
+            units=units,
+            share_units=share_units,
+            charted=len(table.periods) >= MIN_CHART_PERIODS,
+        ),
     }
 
 
-def table_body(table, units) -> str:
-    """The rows of a statement table as HTML. Built here rather than in a template loop: a
-    statement has ~40 line items x up to a dozen periods, and a template renders each cell
-    through several nodes, which would be most of the page's server time."""
-    rows = []
-    for item in table.items:
-        key, label = escape(item.key), escape(item.label)
+def _row_label(row: StatementRow, *, share_units, charted: bool) -> str:
+    label = escape(row.label)
+    if row.computed:
+        return (
+            f'{label} <span class="computed-mark" title="Computed by ASX DB: '
+            f'{escape(row.formula)}">computed</span>'
+        )
+    if row.kind == layout.SHARES:
+        unit = f"shares, {share_units.name}" if share_units.name else "shares"
+        label += f' <span class="row-unit">({unit})</span>'
+    elif row.kind == layout.PER_SHARE:
+        label += ' <span class="row-unit">(per share)</span>'
+    if not charted:
+        return label
+    key = escape(row.key)
+    return (
+        f'<button type="button" class="chart-item" data-key="{key}" '
+        f'title="Chart {escape(row.label)} over time">{label}</button>'
+    )
+
+
+def table_body(rows: list[StatementRow], *, units, share_units, charted: bool) -> str:
+    """The rows of a statement table as HTML, in layout order: subtotals bold, parts indented
+    by level, computed rows marked. Built here rather than in a template loop: a statement has
+    up to ~100 line items x a dozen periods, and a template renders each cell through several
+    nodes, which would be most of the page's server time."""
+    html = []
+    for row in rows:
+        row_units = share_units if row.kind == layout.SHARES else units
+        classes = [f"level-{min(row.level, 3)}"]
+        if row.subtotal:
+            classes.append("subtotal")
+        if row.computed:
+            classes.append("computed")
         cells = "".join(
-            f'<td class="num">{figures.table_figure(value, units=units, key=item.key)}</td>'
-            for value in item.values
+            f'<td class="num">{figures.table_figure(value, units=row_units, kind=row.kind)}</td>'
+            for value in row.values
         )
-        rows.append(
-            f'<tr data-key="{key}"><th scope="row" class="item"><button type="button" '
-            f'class="chart-item" data-key="{key}" title="Chart {label} over time">{label}'
-            f"</button></th>{cells}</tr>"
+        label = _row_label(row, share_units=share_units, charted=charted and not row.computed)
+        html.append(
+            f'<tr data-key="{escape(row.key)}" class="{" ".join(classes)}">'
+            f'<th scope="row" class="item">{label}</th>{cells}</tr>'
         )
-    return mark_safe("\n".join(rows))  # every piece is escaped, or digits we formatted
+    return mark_safe("\n".join(html))  # every piece is escaped, or digits we formatted
 
 
 OVERVIEW_TITLES = {
@@ -224,35 +281,39 @@ def period_kind(table) -> str:
     return "Interim periods"
 
 
-class _SpreadsheetSafeWriter:
-    """A csv writer whose text cells cannot run as spreadsheet formulas: text starting with
-    = + - @ (a company name, a label) gets a leading apostrophe. Figures are written as numbers."""
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
-    def __init__(self, writer):
-        self.writer = writer
 
-    def writerow(self, row):
-        self.writer.writerow(
-            f"'{cell}" if isinstance(cell, str) and cell[:1] in ("=", "+", "-", "@") else cell
-            for cell in row
+def _spreadsheet_safe(cell):
+    """Text that a spreadsheet would run as a formula gets a leading apostrophe; figures are
+    written as numbers."""
+    if isinstance(cell, str) and cell[:1] in FORMULA_STARTS:
+        return f"'{cell}"
+    return cell
+
+
+def statement_filename(*, company, table, extension: str) -> str:
+    """`BHP-income-annual-USD.csv`: ticker, statement, period type and currency."""
+    currency = table.currency or company.financial_currency
+    parts = [company.ticker, table.statement, table.period_type, currency]
+    return "-".join(part for part in parts if part) + f".{extension}"
+
+
+def write_statement_csv(out, *, table) -> None:
+    """The header row `key,label,<period end>,...` (newest first), then one row per reported
+    line item in layout order (every line, no computed rows): figures exactly as stored, in
+    the reporting currency's units (not scaled), an empty cell where a period has no figure.
+    Currency, statement and period type are in the file name; period lengths, units and
+    source in the JSON twin."""
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["key", "label", *(p.end.isoformat() for p in table.periods)])
+    for row in statement_rows(table, lines=ALL_LINES):
+        if row.computed:
+            continue
+        writer.writerow(
+            [
+                _spreadsheet_safe(row.key),
+                _spreadsheet_safe(row.label),
+                *("" if value is None else value for value in row.values),
+            ]
         )
-
-
-def write_statement_csv(out, *, company, table) -> None:
-    """A header naming the company, statement, period type, currency and units (figures exactly
-    as stored, not scaled), then one row of period ends, one of period lengths, and one row per
-    line item; an empty cell where a period has no figure."""
-    writer = _SpreadsheetSafeWriter(csv.writer(out))
-    currency = table.currency or company.financial_currency or ""
-    writer.writerow(["ticker", company.ticker, company.name])
-    writer.writerow(["statement", table.statement, STATEMENT_TITLES[table.statement]])
-    writer.writerow(["period", table.period_type])
-    writer.writerow(["currency", currency])
-    writer.writerow(
-        ["units", f"{currency} (exact figures, not scaled; per-share items per share)".strip()]
-    )
-    writer.writerow(["source", company.data_source or ""])
-    writer.writerow(["Line item", "Key", *(p.end.isoformat() for p in table.periods)])
-    writer.writerow(["Months", "", *(p.months for p in table.periods)])
-    for item in table.items:
-        writer.writerow([item.label, item.key, *("" if v is None else v for v in item.values)])

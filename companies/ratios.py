@@ -9,13 +9,12 @@ zero, never a missing value read as 0.
 import datetime
 from dataclasses import dataclass
 
+from companies.statements.rows import YEAR_DAYS, growth
+
 PERCENT = "percent"
 TIMES = "times"  # a plain ratio, shown as "1.25×"
 MONEY = "money"  # in the statement currency
 PER_SHARE = "per_share"
-
-# How far apart two period ends may be and still count as "a year apart" (52/53-week years).
-YEAR_DAYS = range(350, 381)
 
 
 @dataclass(frozen=True)
@@ -68,14 +67,6 @@ def _ratio(numerator, denominator, *, positive_denominator: bool = False) -> flo
     return numerator / denominator
 
 
-def _growth(current, previous) -> float | None:
-    """Change on the year before, against the size of the year before (so a loss shrinking from
-    -10 to -5 is +50%, not -50%)."""
-    if current is None or previous is None or previous == 0:
-        return None
-    return (current - previous) / abs(previous)
-
-
 def key_figures(statements: dict, *, period_label: str = "period") -> list[Figure]:
     """Key figures of the newest income-statement period in `statements` ({"income": table,
     "balance": table, "cashflow": table}, tables newest period first, as selectors build them):
@@ -122,18 +113,18 @@ def key_figures(statements: dict, *, period_label: str = "period") -> list[Figur
         Figure(
             "revenue_growth",
             "Revenue growth",
-            _growth(at(revenue), prior(revenue)),
+            growth(at(revenue), prior(revenue)),
             PERCENT,
-            f"(Revenue − revenue a year before) ÷ |revenue a year before|, {period_label} on "
-            f"{period_label}",
+            f"(Revenue − revenue a year before) ÷ revenue a year before, {period_label} on "
+            f"{period_label}; none from a base of zero or less",
             both,
         ),
         Figure(
             "net_income_growth",
             "Net income growth",
-            _growth(at(net_income), prior(net_income)),
+            growth(at(net_income), prior(net_income)),
             PERCENT,
-            "(Net income − net income a year before) ÷ |net income a year before|",
+            "(Net income − net income a year before) ÷ net income a year before; none from a loss",
             both,
         ),
         Figure(

@@ -107,7 +107,8 @@ def _now() -> datetime.datetime:
 
 
 def company_refresh(*, ticker: str, client: YahooClient) -> CompanyOutcome:
-    """Fetch one company and record the result; never raises for a Yahoo failure."""
+    """Fetch one company and record the result; never raises for a Yahoo failure. A company
+    with a profile but no statements has its profile stored and "no statements" recorded."""
     started = time.monotonic()
     company = selectors.company_get(ticker=ticker)
     if company is None:
@@ -124,6 +125,8 @@ def company_refresh(*, ticker: str, client: YahooClient) -> CompanyOutcome:
             attempted_at=attempted_at,
             next_attempt=attempted_at + backoff(error, failures),
             failure_count=failures,
+            # an explorer or a new listing: no statements yet, but a profile worth showing
+            profile=error.profile if isinstance(error, errors.NoStatements) else None,
         )
         return CompanyOutcome(
             ticker, error.outcome, time.monotonic() - started, detail=str(error)[:200]

@@ -17,13 +17,15 @@ from pynamodb.exceptions import DoesNotExist
 
 from companies import cursors
 from companies.models import (
-    KEY_SEPARATOR,
     LISTED,
+    LISTING_ORDERS,
     Company,
+    ListingOrder,
     SiteStats,
     Statement,
 )
-from scraping.labels import STATEMENTS, line_item_label
+from companies.statements.labels import line_item_label
+from companies.statements.vocabulary import STATEMENTS
 
 
 class SortKey(StrEnum):
@@ -35,8 +37,8 @@ class SortKey(StrEnum):
     LAST_UPDATED = "last_updated"
 
     @property
-    def index(self):
-        return getattr(Company, f"{self.value}_index")
+    def order(self) -> ListingOrder:
+        return LISTING_ORDERS[self.value]
 
 
 class Order(StrEnum):
@@ -89,20 +91,6 @@ class DirectorySummary:
     sample_data: bool
 
 
-def _ticker_of(sort_key: str) -> str:
-    return sort_key.rsplit(KEY_SEPARATOR, 1)[-1]
-
-
-def _start_key(sort: SortKey, key: str) -> dict:
-    """The DynamoDB ExclusiveStartKey for a row of `sort`'s index, rebuilt from its range key."""
-    return {
-        "pk": {"S": _ticker_of(key)},
-        "sk": {"S": "COMPANY"},
-        "listing_status": {"S": LISTED},
-        f"by_{sort.value}": {"S": key},
-    }
-
-
 def company_page(*, sort: SortKey, order: Order, size: int, cursor: str | None) -> Page:
     """One page of listed companies in `sort` order, from one Query on that sort's index.
 
@@ -122,11 +110,11 @@ def _query_page(
 ) -> Page:
     backward = position is not None and position.direction == cursors.BACKWARD
     # One row more than the page shows tells whether another page lies beyond it.
-    result = sort.index.query(
+    result = sort.order.index.query(
         LISTED,
         scan_index_forward=order.forward != backward,
         limit=size + 1,
-        last_evaluated_key=_start_key(sort, position.key) if position else None,
+        last_evaluated_key=sort.order.start_key(position.key) if position else None,
     )
     companies = list(result)
     more_beyond = len(companies) > size
@@ -140,7 +128,7 @@ def _query_page(
         return Page(rows=[], next_cursor=None, previous_cursor=None)
 
     def edge(company: Company, direction: str) -> str:
-        key = getattr(company, f"by_{sort.value}")
+        key = sort.order.range_key_of(company)
         return cursors.dump(cursors.Position(direction, key), sort=sort, order=order)
 
     return Page(

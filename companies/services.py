@@ -1,4 +1,5 @@
-"""Every write to the table: creating it, and loading the ASX directory into it.
+"""Every write to the table: creating it, loading the ASX directory into it, and storing what a
+fundamentals refresh fetched.
 
 Loading is an idempotent upsert. It reads the current directory entries once (two index queries),
 then writes only what changed: new companies in batches, changed names, groups and market caps as
@@ -12,9 +13,12 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.core.cache import cache
+from pynamodb.exceptions import DeleteError
 
 from companies.models import (
     ALL_MODELS,
@@ -22,6 +26,7 @@ from companies.models import (
     DIRECTORY_SORT_KEYS,
     LISTED,
     REFRESH_OK,
+    SAMPLE_SOURCE,
     STATEMENT_RECORD,
     Company,
     SiteStats,
@@ -29,6 +34,7 @@ from companies.models import (
     index_key,
     sort_keys,
 )
+from scraping import asx
 from scraping.asx import Directory, DirectoryRow
 
 if TYPE_CHECKING:  # the web path must not import pandas, which normalize needs
@@ -152,9 +158,9 @@ def _update_actions(company: Company, fields: dict, *, status: str, seen: dateti
     }
     all_keys = sort_keys(ticker=company.ticker, last_updated_iso=None, **{**current, **fields})
     keys = {
-        name: key
-        for name, key in all_keys.items()
-        if name in DIRECTORY_SORT_KEYS and (name == "by_ticker" or name[3:] in fields)
+        attribute: all_keys[attribute]
+        for column, attribute in DIRECTORY_SORT_KEYS.items()
+        if column == "ticker" or column in fields
     }
     actions = [
         Company.directory_seen.set(seen),
@@ -168,6 +174,25 @@ def _update_actions(company: Company, fields: dict, *, status: str, seen: dateti
     if status == LISTED:
         actions.append(Company.delisted_on.remove())
     return actions
+
+
+SAMPLE_DIRECTORY = Path(__file__).resolve().parent / "sample_data" / "directory.csv"
+
+
+def directory_fetch(
+    *, path: str | Path | None = None, url: str | None = None, sample: bool = False
+) -> Directory:
+    """The ASX directory from a file on disk (`path`), the bundled sample (`sample`), `url`, or
+    else the ASX's download with its fallback (ASX_DIRECTORY_URL, ASX_DIRECTORY_FALLBACK_URL).
+
+    Raises DirectoryUnavailable (no URL answered usefully), DirectoryFormatError (not a
+    directory) or OSError (an unreadable file)."""
+    if sample:
+        return asx.read_directory_file(SAMPLE_DIRECTORY)
+    if path:
+        return asx.read_directory_file(path)
+    urls = [url] if url else [settings.ASX_DIRECTORY_URL, settings.ASX_DIRECTORY_FALLBACK_URL]
+    return asx.fetch_directory(urls=urls)
 
 
 class DirectoryShrank(Exception):
@@ -279,28 +304,40 @@ def company_fundamentals_store(
     other stored period alone, and keeping any figure stored before that this fetch lacks), the
     profile, and the refresh state. Returns periods written (one Query, then batch writes).
 
+    Sample data never stands beside real data: a fetch whose `source` is not SAMPLE_SOURCE
+    replaces the company's stored sample periods. Those it returned are overwritten (no sample
+    figure is kept in them); every other one is deleted, each with a DeleteItem on condition
+    that it is still sample data, so a real period is never deleted. A company without sample
+    periods costs no DeleteItem.
+
     The company must already be in the directory (PutError/UpdateError otherwise); a fetch never
     creates a company.
     """
     stored = {
-        item.record: item.values
+        item.record: item
         for item in Statement.query(
             ticker,
             Statement.record.startswith(f"{STATEMENT_RECORD}#"),
-            attributes_to_get=["sk", "values"],
+            attributes_to_get=["sk", "values", "source"],
         )
     }
+    replaces_sample = source != SAMPLE_SOURCE
+    written = set()
     with Statement.batch_write() as batch:
         for period in fundamentals.periods:
             end = period.end.isoformat()
             record = Statement.record_key(
                 period_type=period.period_type, statement=period.statement, end=end
             )
+            written.add(record)
             values = {key: _json_number(value) for key, value in period.values.items()}
-            # A figure stored before and absent (or not reported) in this fetch is kept.
-            for key, value in stored.get(record, {}).items():
-                if values.get(key) is None and value is not None:
-                    values[key] = value
+            # A figure stored before and absent (or not reported) in this fetch is kept, unless
+            # it is a sample figure and this fetch is real.
+            before = stored.get(record)
+            if before is not None and not (replaces_sample and before.source == SAMPLE_SOURCE):
+                for key, value in (before.values or {}).items():
+                    if values.get(key) is None and value is not None:
+                        values[key] = value
             batch.save(
                 Statement(
                     ticker,
@@ -315,6 +352,18 @@ def company_fundamentals_store(
                     source=source,
                 )
             )
+    if replaces_sample:
+        # Before the company says it holds real data: if this fails, the refresh records a
+        # storage error, the company keeps its "sample" mark and stays due, and the next fetch
+        # deletes what is left.
+        _sample_periods_delete(
+            ticker=ticker,
+            records=[
+                record
+                for record, item in stored.items()
+                if item.source == SAMPLE_SOURCE and record not in written
+            ],
+        )
     profile = dict(fundamentals.profile)
     currency = profile.get("financial_currency") or profile.get("currency")
     Company(ticker).update(
@@ -338,6 +387,23 @@ def company_fundamentals_store(
     return len(fundamentals.periods)
 
 
+def _sample_periods_delete(*, ticker: str, records: list[str]) -> int:
+    """Delete these sample periods of `ticker`, each only while its source is still
+    SAMPLE_SOURCE (one that turned real meanwhile is left alone). Returns how many went."""
+    deleted = 0
+    for record in records:
+        try:
+            Statement(ticker, record).delete(condition=Statement.source == SAMPLE_SOURCE)
+        except DeleteError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            continue
+        deleted += 1
+    if deleted:
+        log.info("sample_periods_delete ticker=%s deleted=%d", ticker, deleted)
+    return deleted
+
+
 def company_refresh_failed(
     *,
     ticker: str,
@@ -346,19 +412,29 @@ def company_refresh_failed(
     attempted_at: datetime.datetime,
     next_attempt: datetime.datetime,
     failure_count: int,
+    profile: dict | None = None,
 ) -> None:
-    """Record a failed fetch and when to try again; every stored figure stays as it was."""
-    Company(ticker).update(
-        actions=[
-            Company.last_attempt.set(attempted_at),
-            Company.last_outcome.set(outcome),
-            Company.last_error.set(detail[:300]),
-            Company.failure_count.set(failure_count),
-            Company.next_attempt.set(next_attempt),
-            Company.by_refresh_due.set(index_key(_iso(next_attempt), ticker)),
-        ],
-        condition=Company.ticker.exists(),
-    )
+    """Record a failed fetch and when to try again, in one UpdateItem; every stored figure
+    stays as it was, and so does `last_updated` (the last success).
+
+    `profile` (a plain dict as `scraping.normalize.profile_fields` gives it) is what the fetch
+    did learn, e.g. with "no statements": it replaces the stored profile, and its financial (or
+    else trading) currency replaces the stored one when it names one. Without it the profile
+    and currency are left alone."""
+    actions = [
+        Company.last_attempt.set(attempted_at),
+        Company.last_outcome.set(outcome),
+        Company.last_error.set(detail[:300]),
+        Company.failure_count.set(failure_count),
+        Company.next_attempt.set(next_attempt),
+        Company.by_refresh_due.set(index_key(_iso(next_attempt), ticker)),
+    ]
+    if profile is not None:
+        actions.append(Company.profile.set(dict(profile)))
+        currency = profile.get("financial_currency") or profile.get("currency")
+        if currency:
+            actions.append(Company.financial_currency.set(currency))
+    Company(ticker).update(actions=actions, condition=Company.ticker.exists())
 
 
 def _json_number(value):

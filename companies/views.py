@@ -7,8 +7,8 @@ from django.urls import reverse
 
 from companies import api, presenters, selectors
 from companies.cursors import InvalidCursor
-from companies.forms import TICKER_PATTERN, DirectoryQuery
-from scraping.labels import PERIOD_TYPES, STATEMENTS
+from companies.forms import ALL_LINES, TICKER_PATTERN, DirectoryQuery, StatementQuery
+from companies.statements.vocabulary import DEFAULT_PERIOD, STATEMENTS
 
 
 def home(request):
@@ -90,16 +90,15 @@ def company_statement(request, ticker, statement):
 
 
 def company_statement_csv(request, ticker, statement):
-    """One statement as CSV, figures exactly as stored; currency and units in the header."""
+    """One statement as CSV: every reported line, figures exactly as stored."""
     found = _statement_download(request, ticker, statement)
     if isinstance(found, HttpResponse):
         return found
-    company, table = found
+    company, table, _ = found
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="{company.ticker}-{statement}-{table.period_type}.csv"'
-    )
-    presenters.write_statement_csv(response, company=company, table=table)
+    filename = presenters.statement_filename(company=company, table=table, extension="csv")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    presenters.write_statement_csv(response, table=table)
     return response
 
 
@@ -108,33 +107,31 @@ def company_statement_json(request, ticker, statement):
     found = _statement_download(request, ticker, statement)
     if isinstance(found, HttpResponse):
         return found
-    company, table = found
-    response = JsonResponse(api.statement_payload(company=company, table=table))
-    response["Content-Disposition"] = (
-        f'attachment; filename="{company.ticker}-{statement}-{table.period_type}.json"'
-    )
+    company, table, lines = found
+    response = JsonResponse(api.statement_payload(company=company, table=table, lines=lines))
+    filename = presenters.statement_filename(company=company, table=table, extension="json")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
 def _statement_download(request, ticker, statement):
-    """(company, table) for a download, or the 400/404 response that explains what was wrong."""
+    """(company, table, lines) for a download, or the 400/404 response saying what was wrong."""
     if statement not in STATEMENTS:
         return not_found(request)
     if not TICKER_PATTERN.fullmatch(ticker):
         return _company_not_found(request, ticker)
-    period = request.GET.get("period") or presenters.DEFAULT_PERIOD
-    if period not in PERIOD_TYPES:
+    form = StatementQuery(request.GET, default_lines=ALL_LINES)
+    if not form.is_valid():
         return HttpResponseBadRequest(
-            f"'period' must be one of: {', '.join(PERIOD_TYPES)} (got {period!r})",
-            content_type="text/plain; charset=utf-8",
+            form.error_summary(), content_type="text/plain; charset=utf-8"
         )
     company = selectors.company_get(ticker=ticker)
     if company is None:
         return _company_not_found(request, ticker)
     table = selectors.company_statement(
-        ticker=company.ticker, statement=statement, period_type=period
+        ticker=company.ticker, statement=statement, period_type=form.cleaned_data["period"]
     )
-    return company, table
+    return company, table, form.cleaned_data["lines"]
 
 
 def _company_page(request, ticker, *, statement):
@@ -147,30 +144,32 @@ def _company_page(request, ticker, *, statement):
         )
         query = request.META.get("QUERY_STRING")
         return redirect(f"{url}?{query}" if query else url, permanent=True)
-    period = request.GET.get("period") or presenters.DEFAULT_PERIOD
-    if period not in PERIOD_TYPES:
+    form = StatementQuery(request.GET)
+    if not form.is_valid():
         company = selectors.company_get(ticker=ticker)
         if company is None:
             return _company_not_found(request, ticker)
         context = presenters.company_page_context(
-            company=company, tables=None, statement=statement, period=period
+            company=company, tables=None, statement=statement, period=DEFAULT_PERIOD
         )
-        context["error"] = f"'period' must be one of: {', '.join(PERIOD_TYPES)} (got {period!r})"
+        context["error"] = form.error_summary()
         return render(request, "companies/company_detail.html", context, status=400)
+    period, lines = form.cleaned_data["period"], form.cleaned_data["lines"]
     # the key figures always come from the annual statements, read in the same Query
-    period_types = tuple(dict.fromkeys((presenters.DEFAULT_PERIOD, period)))
+    period_types = tuple(dict.fromkeys((DEFAULT_PERIOD, period)))
     company, tables = selectors.company_with_statements(ticker=ticker, period_types=period_types)
     if company is None:
         return _company_not_found(request, ticker)
     context = presenters.company_page_context(
-        company=company, tables=tables, statement=statement, period=period
+        company=company, tables=tables, statement=statement, period=period, lines=lines
     )
     return render(request, "companies/company_detail.html", context)
 
 
 def _company_not_found(request, ticker):
     matches = selectors.company_near_matches(query=ticker[:6]) if ticker else []
-    return render(request, "404.html", {"query": ticker, "matches": matches}, status=404)
+    context = {"ticker": ticker, "search_query": ticker, "matches": matches}
+    return render(request, "404.html", context, status=404)
 
 
 def search(request):
@@ -179,8 +178,9 @@ def search(request):
     if TICKER_PATTERN.fullmatch(query) and selectors.company_get(ticker=query):
         return redirect("company_detail", ticker=query.upper())
     matches = selectors.company_near_matches(query=query[:60])
-    return render(request, "companies/search.html", {"query": query, "matches": matches})
+    context = {"search_query": query, "matches": matches}
+    return render(request, "companies/search.html", context)
 
 
 def not_found(request, exception=None):
-    return render(request, "404.html", {"query": "", "matches": []}, status=404)
+    return render(request, "404.html", {"matches": []}, status=404)

@@ -28,9 +28,15 @@ class NoSuchSymbol(YahooError):
 
 
 class NoStatements(YahooError):
-    """Yahoo knows the company (it has a profile) but has no statements for it."""
+    """Yahoo knows the company (it has a profile) but has no statements for it. `profile` is
+    that profile as `normalize.profile_fields` gives it (plain, JSON-able), so it can be kept;
+    None when the error was raised before a profile was read."""
 
     outcome = "no statements"
+
+    def __init__(self, message: str = "", *, profile: dict | None = None):
+        super().__init__(message)
+        self.profile = profile
 
 
 class RateLimited(YahooError):

@@ -1,8 +1,7 @@
 """yfinance's pandas frames and info dict -> plain Python values.
 
-Owns the shapes the rest of the project stores: a `StatementPeriod` per statement column, a
-profile dict, and readable labels for Yahoo's line-item keys. Nothing numpy or pandas leaves
-this module: whole figures are `int`, fractional ones `decimal.Decimal` (built from `str()`),
+Owns the shapes the rest of the project stores: a `StatementPeriod` per statement column and a
+profile dict. Nothing numpy or pandas leaves this module: whole figures are `int`, fractional ones `decimal.Decimal` (built from `str()`),
 and a figure Yahoo did not report is `None`, never 0 (zero is a reported figure, absence is not).
 """
 
@@ -16,7 +15,11 @@ import numpy as np
 import pandas as pd
 
 from scraping.errors import MalformedPayload, NoStatements
-from scraping.labels import PERIOD_TYPES, STATEMENTS, line_item_label
+
+# What fetching distinguishes (companies.statements.vocabulary names them for the site; a test
+# keeps the two in step).
+STATEMENTS = ("income", "balance", "cashflow")
+PERIOD_TYPES = ("annual", "quarterly", "ttm")
 
 # Yahoo's "quarterly" series holds quarters or (for most ASX companies) half-years; a gap
 # longer than this between two of its period ends means Yahoo skipped periods in between.
@@ -39,7 +42,6 @@ class StatementPeriod:
 class CompanyFundamentals:
     profile: dict  # see profile_fields
     periods: list[StatementPeriod]
-    labels: dict[str, str]  # raw Yahoo key -> display label
 
 
 def plain_number(value) -> int | Decimal | None:
@@ -220,10 +222,12 @@ def company_fundamentals(
     symbol: str, info: dict, frames: dict[tuple[str, str], pd.DataFrame]
 ) -> CompanyFundamentals:
     """yfinance's `info` and its statement frames, keyed (statement, period_type) -> one
-    company's fundamentals. Raises NoStatements when no frame holds a figure, MalformedPayload
-    when the profile names no currency or a frame cannot be read."""
+    company's fundamentals. Raises NoStatements (carrying the profile, `profile_fields(info)`)
+    when no frame holds a figure, MalformedPayload when the profile names no currency or a
+    frame cannot be read."""
+    profile = profile_fields(info)
     if all(frame.empty for frame in frames.values()):
-        raise NoStatements(f"{symbol}: Yahoo has a profile but no statements")
+        raise NoStatements(f"{symbol}: Yahoo has a profile but no statements", profile=profile)
     currency = statement_currency(info)
     if currency is None:
         raise MalformedPayload(f"{symbol}: no financialCurrency or currency in the profile")
@@ -243,6 +247,5 @@ def company_fundamentals(
     except (TypeError, ValueError) as exc:
         raise MalformedPayload(f"{symbol} statements: {exc}") from exc
     if not periods:
-        raise NoStatements(f"{symbol}: Yahoo's statements hold no figures")
-    labels = {key: line_item_label(key) for period in periods for key in period.values}
-    return CompanyFundamentals(profile=profile_fields(info), periods=periods, labels=labels)
+        raise NoStatements(f"{symbol}: Yahoo's statements hold no figures", profile=profile)
+    return CompanyFundamentals(profile=profile, periods=periods)

@@ -145,12 +145,6 @@ class RateLimiter:
             if sent_at >= self._paused_at:
                 self._strikes = 0
 
-    @property
-    def paused_for(self) -> float:
-        """Seconds left of the current 429 pause (0 when there is none)."""
-        with self._lock:
-            return max(0.0, self._paused_until - time.monotonic())
-
 
 def _where(url: str) -> str:
     parts = urlsplit(url)

@@ -6,7 +6,6 @@ import datetime
 from decimal import Decimal
 
 from companies import services
-from scraping.labels import line_item_label
 from scraping.normalize import CompanyFundamentals, StatementPeriod
 
 NOW = datetime.datetime(2026, 11, 20, 9, 0, tzinfo=datetime.UTC)
@@ -128,11 +127,9 @@ def fundamentals(
                         values=values,
                     )
                 )
-    labels = {key: line_item_label(key) for p in periods for key in p.values}
     return CompanyFundamentals(
         profile=profile(financial_currency=currency, **profile_overrides),
         periods=periods,
-        labels=labels,
     )
 
 

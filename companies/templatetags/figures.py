@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from django import template
 from django.utils import timezone
 
+from companies.statements import layout
+
 register = template.Library()
 
 MISSING = "—"
@@ -55,16 +57,6 @@ def or_missing(value) -> str:
 
 # A table is shown in one unit, chosen so its typical figure keeps 1-4 digits before the point.
 UNIT_SCALES = ((1, ""), (10**3, "thousands"), (10**6, "millions"), (10**9, "billions"))
-UNSCALED_KEYS = {"TaxRateForCalcs"}
-
-
-def is_unscaled(key: str) -> bool:
-    """Per-share figures and rates are shown as they are, never in thousands or millions."""
-    return key in UNSCALED_KEYS or "PerShare" in key or "EPS" in key
-
-
-def is_share_count(key: str) -> bool:
-    return key.endswith(("Shares", "SharesNumber", "ShareIssued"))
 
 
 @dataclass(frozen=True)
@@ -80,11 +72,16 @@ class Units:
         return " ".join(parts) if parts else "as reported"
 
 
-def table_units(items) -> Units:
-    """Units for a statement table from the median absolute magnitude of its figures (per-share
-    figures and rates left out, zeros too: they say nothing about size)."""
+def _kind(item) -> str:
+    return getattr(item, "kind", None) or layout.figure_kind(item.key)
+
+
+def table_units(items, *, kind: str = layout.MONEY) -> Units:
+    """Units for the `kind` rows of a table (money by default; SHARES for share counts) from
+    the median absolute magnitude of their figures (zeros left out: they say nothing about
+    size). Per-share figures, rates and computed fractions keep their own units."""
     sizes = sorted(
-        abs(value) for item in items if not is_unscaled(item.key) for value in item.values if value
+        abs(value) for item in items if _kind(item) == kind for value in item.values if value
     )
     if not sizes:
         return Units(1, "", 0)
@@ -103,12 +100,16 @@ def _grouped(number: float, decimals: int) -> str:
     return f"{abs(number):,.{decimals}f}"
 
 
-def table_figure(value, *, units: Units, key: str) -> str:
-    """One cell of a statement table: scaled to `units` (per-share figures and rates as they
-    are), negatives in parentheses, missing as "—" (never 0)."""
+def table_figure(value, *, units: Units, key: str = "", kind: str | None = None) -> str:
+    """One cell of a statement table: money and share counts scaled to their `units`,
+    per-share figures and rates as they are, computed fractions as percentages; negatives in
+    parentheses (a computed percentage with a minus), missing as "—" (never 0)."""
     if value is None:
         return MISSING
-    if is_unscaled(key):
+    kind = kind or layout.figure_kind(key)
+    if kind == layout.FRACTION:
+        return f"{'−' if value < 0 else ''}{abs(value) * 100:,.1f}%"
+    if kind in (layout.PER_SHARE, layout.RATE):
         text = f"{abs(value):,.4f}".rstrip("0")
         whole, _, fraction = text.partition(".")
         text = f"{whole}.{fraction.ljust(2, '0')}"

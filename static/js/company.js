@@ -5,6 +5,25 @@
 (function () {
   "use strict";
 
+  // A wide statement scrolls sideways; say so while older periods are out of view.
+  document.querySelectorAll(".statement-scroll").forEach(function (scroller) {
+    var cue = document.getElementById("scroll-cue");
+    function update() {
+      var hidden = scroller.scrollWidth - scroller.clientWidth - scroller.scrollLeft > 1;
+      scroller.classList.toggle("more-right", hidden);
+      if (cue) {
+        cue.hidden = !hidden;
+      }
+    }
+    scroller.addEventListener("scroll", update, { passive: true });
+    window.addEventListener("resize", update);
+    update();
+  });
+})();
+
+(function () {
+  "use strict";
+
   var source = document.getElementById("chart-data");
   if (!source || typeof window.Chart === "undefined") {
     return;

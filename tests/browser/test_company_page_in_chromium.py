@@ -70,7 +70,7 @@ def test_tabs_periods_charts_line_item_and_csv(live_url, page, bhp, csp_errors):
     assert page.url.endswith("/companies/BHP/balance/?period=annual")
     assert (
         page.locator(".statement .statement-table tbody tr").first.get_attribute("data-key")
-        == "TotalAssets"
+        == "CashAndCashEquivalents"
     )
 
     page.get_by_role("link", name="Quarterly / half-yearly").click()
@@ -94,10 +94,9 @@ def test_tabs_periods_charts_line_item_and_csv(live_url, page, bhp, csp_errors):
 
     with page.expect_download() as download:
         page.get_by_role("link", name="CSV").click()
-    assert download.value.suggested_filename == "BHP-cashflow-quarterly.csv"
+    assert download.value.suggested_filename == "BHP-cashflow-quarterly-USD.csv"
     rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8"))))
-    assert ["currency", "USD"] in rows
-    assert rows[6][2:] == [end.isoformat() for end in HALVES]
+    assert rows[0] == ["key", "label", *(end.isoformat() for end in HALVES)]
     assert csp_errors == []
 
 
@@ -130,5 +129,56 @@ def test_wide_table_scrolls_sideways_with_the_line_items_pinned(live_url, browse
             assert last_box["x"] + last_box["width"] <= box["x"] + box["width"] + 1
             assert last_box["x"] >= label.bounding_box()["x"] + label.bounding_box()["width"] - 1
         page.screenshot(path=str(ARTIFACTS / f"company-page-{width}-scrolled.png"))
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def yahoo_bhp(tmp_path_factory):
+    """BHP as the fake Yahoo serves it, fetched through yfinance's real code."""
+    from tests.fakes import fake_yahoo_client
+
+    with fake_yahoo_client(tmp_path_factory.mktemp("yf")) as (_, client):
+        yield client.fetch_company("BHP")
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_real_data_company_page_reads_in_layout_order(
+    live_url, browser, local_table, yahoo_bhp, width
+):
+    factories.load_directory(("BHP", "BHP GROUP LIMITED"))
+    factories.store("BHP", yahoo_bhp)
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(f"{live_url}/companies/BHP/income/?period=quarterly")
+        charts_ready(page)
+        rows = page.locator(".statement .statement-table tbody tr")
+        keys = [rows.nth(i).get_attribute("data-key") for i in range(rows.count())]
+        assert keys[:2] == ["OperatingRevenue", "TotalRevenue"]
+        assert "TaxEffectOfUnusualItems" not in keys
+        # subtotals are bold, their parts indented
+        total = page.locator('.statement tr[data-key="TotalRevenue"] th')
+        part = page.locator('.statement tr[data-key="OperatingRevenue"] th')
+        assert int(total.evaluate("el => getComputedStyle(el).fontWeight")) >= 600
+        assert part.evaluate("el => parseFloat(getComputedStyle(el).paddingLeft)") > total.evaluate(
+            "el => parseFloat(getComputedStyle(el).paddingLeft)"
+        )
+        scroller = page.locator(".statement .table-scroll")
+        wide = scroller.evaluate("el => el.scrollWidth > el.clientWidth")
+        assert page.locator("#scroll-cue").is_visible() == wide
+        if width == 375:
+            assert wide
+            scroller.evaluate("el => { el.scrollLeft = el.scrollWidth; }")
+            page.wait_for_timeout(100)
+            assert page.locator("#scroll-cue").is_hidden()  # nothing older is out of view
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.goto(f"{live_url}/companies/BHP/")
+        charts_ready(page)
+        page.screenshot(path=str(ARTIFACTS / f"company-page-yahoo-bhp-{width}.png"), full_page=True)
+
+        page.get_by_role("navigation", name="Lines").get_by_role("link", name="All lines").click()
+        assert page.url.endswith("/companies/BHP/income/?period=annual&lines=all")
+        assert page.locator('.statement tr[data-key="TaxEffectOfUnusualItems"]').count() == 1
     finally:
         context.close()

@@ -53,3 +53,23 @@ def test_ticker_box_opens_the_company(live_url, page, directory):
     page.get_by_role("button", name="Go").click()
     assert page.url.endswith(f"/companies/{ticker}/")
     assert directory.rows[10].name in page.locator("h1").inner_text()
+
+
+def test_phone_sorted_by_market_cap_shows_the_market_cap_beside_the_name(
+    live_url, browser, directory
+):
+    context = browser.new_context(viewport={"width": 375, "height": 800})
+    page = context.new_page()
+    try:
+        page.goto(f"{live_url}/companies/?sort=market_cap&order=desc")
+        first_row = page.locator("table.companies tbody tr").first
+        ticker, name, cap = (
+            first_row.locator(f"td:nth-child({n})").bounding_box() for n in (1, 2, 5)
+        )
+        width = page.evaluate("() => document.documentElement.clientWidth")
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= width
+    finally:
+        context.close()
+    assert cap["x"] >= 0 and cap["x"] + cap["width"] <= width  # on screen, no sideways scroll
+    assert ticker["y"] == name["y"] == cap["y"]  # one line: ticker, name, market cap
+    assert ticker["x"] < name["x"] < cap["x"]

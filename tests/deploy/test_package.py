@@ -259,7 +259,7 @@ def test_scheduled_refresh_fetches_statements_through_the_packaged_handler(
 ):
     """The refresh rule's event runs refresh_companies inside the package, through yfinance,
     against the fake Yahoo; the company API then reports the refresh and serves statements."""
-    from tests.fakes.fake_yahoo import FakeYahoo
+    from tests.fakes import FakeYahoo
 
     with FakeYahoo(companies={}, any_symbol=True) as fake:
         report = lambda_package.invoke(

@@ -19,8 +19,9 @@ SETTINGS = json.loads((ROOT / "zappa_settings.json").read_text())
 STAGES = ["dev", "production"]
 # Every DynamoDB call services.py and selectors.py make: exists() -> DescribeTable,
 # create_table -> CreateTable, adding a missing index -> UpdateTable, get -> GetItem,
-# query -> Query, save -> PutItem, update -> UpdateItem, batch_write -> BatchWriteItem.
-# No Scan, no DeleteItem, no DeleteTable.
+# query -> Query, save -> PutItem, update -> UpdateItem, batch_write -> BatchWriteItem; on the
+# table and its indexes. Only DeleteItem, on the table alone: a real fetch deleting the company's
+# sample periods. No Scan, no DeleteTable, no other delete.
 DYNAMODB_ACTIONS = {
     "dynamodb:BatchWriteItem",
     "dynamodb:CreateTable",
@@ -31,6 +32,7 @@ DYNAMODB_ACTIONS = {
     "dynamodb:UpdateItem",
     "dynamodb:UpdateTable",
 }
+TABLE_ONLY_ACTIONS = {"dynamodb:DeleteItem"}
 
 
 def stage(name: str) -> dict:
@@ -81,7 +83,7 @@ def test_stage_attaches_least_privilege_on_its_own_table(name):
             by_service.setdefault(action.split(":")[0], set()).add(action)
         for resource in statement["Resource"]:
             assert table in resource or function in resource
-    assert by_service["dynamodb"] == DYNAMODB_ACTIONS
+    assert by_service["dynamodb"] == DYNAMODB_ACTIONS | TABLE_ONLY_ACTIONS
     assert by_service["lambda"] == {"lambda:InvokeFunction"}
     assert by_service.keys() == {"dynamodb", "lambda", "logs"}
     dynamodb = next(s for s in policy["Statement"] if "dynamodb:Query" in s["Action"])
@@ -89,6 +91,36 @@ def test_stage_attaches_least_privilege_on_its_own_table(name):
         f"arn:aws:dynamodb:ap-southeast-2:*:table/{table}",
         f"arn:aws:dynamodb:ap-southeast-2:*:table/{table}/index/*",
     ]
+
+
+def allowed_resources(policy: dict) -> dict[str, set[str]]:
+    """Every action the policy allows -> every resource it is allowed on."""
+    allowed = {}
+    for statement in policy["Statement"]:
+        assert statement["Effect"] == "Allow"
+        for action in statement["Action"]:
+            allowed.setdefault(action, set()).update(statement["Resource"])
+    return allowed
+
+
+@pytest.mark.parametrize("name", STAGES)
+def test_delete_item_is_allowed_on_the_table_only_and_no_other_delete_or_scan(name):
+    config = stage(name)
+    policy = json.loads((ROOT / config["attach_policy"]).read_text())
+    table = config["environment_variables"]["DYNAMODB_TABLE"]
+    table_arn = f"arn:aws:dynamodb:ap-southeast-2:*:table/{table}"
+    allowed = allowed_resources(policy)
+
+    assert allowed["dynamodb:DeleteItem"] == {table_arn}  # not its indexes, not another table
+    [delete] = [s for s in policy["Statement"] if "dynamodb:DeleteItem" in s["Action"]]
+    assert delete["Action"] == ["dynamodb:DeleteItem"] and delete["Resource"] == [table_arn]
+    assert delete["Sid"] not in {s["Sid"] for s in policy["Statement"] if s is not delete}
+    for action in DYNAMODB_ACTIONS:
+        assert allowed[action] == {table_arn, f"{table_arn}/index/*"}, action
+    deletes = {action for action in allowed if "delete" in action.lower()}
+    assert deletes == {"dynamodb:DeleteItem"}  # no DeleteTable, DeleteBackup, log deletes...
+    assert not {action for action in allowed if action.lower().endswith(":scan")}
+    assert not {action for action in allowed if "*" in action}  # dynamodb:*, dynamodb:Delete*
 
 
 def test_no_secret_key_is_committed():

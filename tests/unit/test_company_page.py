@@ -46,7 +46,7 @@ def text(response) -> str:
 
 def row_cells(response, key: str) -> list[str]:
     body = response.content.decode()
-    row = re.search(rf'<tr data-key="{key}">(.*?)</tr>', body, flags=re.S)
+    row = re.search(rf'<tr data-key="{key}"[^>]*>(.*?)</tr>', body, flags=re.S)
     assert row, f"no row {key}"
     return [unescape(cell) for cell in re.findall(r'<td class="num">([^<]*)</td>', row.group(1))]
 
@@ -81,7 +81,8 @@ def test_statement_shows_every_period_newest_first_scaled_to_its_units(client, b
     assert row_cells(response, "TotalRevenue")[0] == "50.0"
     eps = stored_values(bhp, "income", "annual")[YEARS[0].isoformat()]["DilutedEPS"]
     assert row_cells(response, "DilutedEPS")[0] == f"{eps:.4f}".rstrip("0")
-    assert row_cells(response, "TaxRateForCalcs")[0] == "0.30"
+    every_line = client.get("/companies/BHP/income/?period=annual&lines=all")
+    assert row_cells(every_line, "TaxRateForCalcs")[0] == "0.30"
 
 
 def test_negative_figures_are_in_parentheses(client, bhp):
@@ -94,13 +95,13 @@ def test_negative_figures_are_in_parentheses(client, bhp):
 def test_each_tab_has_its_own_url_and_marks_itself_current(client, bhp):
     for statement, title, first_key in (
         ("income", "Income statement", "TotalRevenue"),
-        ("balance", "Balance sheet", "TotalAssets"),
+        ("balance", "Balance sheet", "CashAndCashEquivalents"),
         ("cashflow", "Cash flow", "OperatingCashFlow"),
     ):
         response = client.get(f"/companies/BHP/{statement}/")
         assert response.status_code == 200
         assert f'aria-current="page">{title}</a>' in response.content.decode()
-        assert re.search(r'<tr data-key="(\w+)">', response.text).group(1) == first_key
+        assert re.search(r'<tr data-key="(\w+)"', response.text).group(1) == first_key
 
 
 def test_quarterly_shows_half_years_labelled_as_such(client, bhp):
@@ -271,8 +272,9 @@ def test_sample_data_is_marked_on_every_page_that_shows_it(client, moto_table):
     factories.store("SMP", factories.fundamentals(revenues=REVENUES), source="sample")
     for url in ("/companies/SMP/", "/companies/SMP/balance/?period=annual"):
         assert "data-sample" in client.get(url).content.decode()
-    assert client.get("/api/companies/SMP/statements/income/").json()["source"] == "sample"
-    assert "source,sample" in client.get("/companies/SMP/income.csv").content.decode()
+    payload = client.get("/api/companies/SMP/statements/income/").json()
+    assert payload["source"] == "sample"
+    assert {period["source"] for period in payload["periods"]} == {"sample"}
 
 
 def test_bad_period_is_a_400_that_names_it(client, bhp):
@@ -326,27 +328,40 @@ def stored_values(fundamentals, statement: str, period_type: str) -> dict:
     }
 
 
+def parsed_csv_figure(cell: str):
+    return None if cell == "" else (int(cell) if cell.lstrip("-").isdigit() else float(cell))
+
+
 @pytest.mark.parametrize(("statement", "period"), [("income", "annual"), ("balance", "quarterly")])
 def test_csv_round_trips_to_the_stored_figures(client, bhp, statement, period):
     response = client.get(f"/companies/BHP/{statement}.csv?period={period}")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
+    assert f'filename="BHP-{statement}-{period}-USD.csv"' in response["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.content.decode())))
-    header = {row[0]: row[1] for row in rows[:6]}
-    assert header["currency"] == "USD" and header["period"] == period
-    assert "not scaled" in header["units"]
-    ends, months = rows[6][2:], rows[7][2:]
+    assert rows[0][:2] == ["key", "label"]
+    ends = rows[0][2:]
     assert ends == sorted(ends, reverse=True)
-    assert set(months) == {"12" if period == "annual" else "6"}
     expected = stored_values(bhp, statement, period)
     assert set(ends) == set(expected)
-    for _label, key, *cells in rows[8:]:
+    keys = [row[0] for row in rows[1:]]
+    assert sorted(keys) == sorted({key for values in expected.values() for key in values})
+    for key, _label, *cells in rows[1:]:
         for end, cell in zip(ends, cells, strict=True):
             value = expected[end].get(key)
-            parsed = (
-                None if cell == "" else (int(cell) if cell.lstrip("-").isdigit() else float(cell))
-            )
+            parsed = parsed_csv_figure(cell)
             assert parsed == value and type(parsed) is type(value), (key, end)
+
+
+def test_csv_reads_with_pandas_and_no_options(client, bhp):
+    import pandas as pd
+
+    body = client.get("/companies/BHP/income.csv").content.decode()
+    frame = pd.read_csv(io.StringIO(body))
+    assert list(frame.columns[:2]) == ["key", "label"]
+    revenue = frame.set_index("key").loc["TotalRevenue"]
+    assert revenue[YEARS[0].isoformat()] == REVENUES[YEARS[0]]
+    assert "revenue_growth" not in set(frame["key"])  # computed rows are not in the CSV
 
 
 def test_csv_leaves_a_missing_figure_empty(client, moto_table):
@@ -356,7 +371,7 @@ def test_csv_leaves_a_missing_figure_empty(client, moto_table):
         factories.fundamentals(revenues=REVENUES, missing={("income", YEARS[1]): {"NetIncome"}}),
     )
     rows = list(csv.reader(io.StringIO(client.get("/companies/GAP/income.csv").content.decode())))
-    net_income = next(row for row in rows if row[1] == "NetIncome")
+    net_income = next(row for row in rows if row[0] == "NetIncome")
     assert net_income[3] == "" and net_income[2] != ""
 
 
@@ -366,16 +381,22 @@ def test_json_download_and_api_round_trip_to_the_stored_figures(client, bhp):
     assert api.status_code == download.status_code == 200
     payload = api.json()
     assert download.json() == payload
-    assert {k: payload[k] for k in ("ticker", "statement", "period", "currency")} == {
+    assert 'filename="BHP-cashflow-quarterly-USD.json"' in download["Content-Disposition"]
+    assert {k: payload[k] for k in ("ticker", "statement", "period", "currency", "lines")} == {
         "ticker": "BHP",
         "statement": "cashflow",
         "period": "quarterly",
         "currency": "USD",
+        "lines": "all",
     }
-    assert payload["periods"] == [{"end": e.isoformat(), "months": 6} for e in HALVES]
+    assert "not scaled" in payload["units"]
+    assert [(p["end"], p["months"]) for p in payload["periods"]] == [
+        (e.isoformat(), 6) for e in HALVES
+    ]
+    assert {p["source"] for p in payload["periods"]} == {"yahoo"}
     expected = stored_values(bhp, "cashflow", "quarterly")
     for item in payload["items"]:
-        assert item["label"]
+        assert item["label"] and item["computed"] is False
         for period, value in zip(payload["periods"], item["values"], strict=True):
             assert value == expected[period["end"]].get(item["key"])
     eps = client.get("/api/companies/BHP/statements/income/").json()
@@ -492,10 +513,14 @@ def test_web_path_never_imports_pandas_or_yfinance():
 
 
 def test_csv_text_cannot_run_as_a_spreadsheet_formula(client, moto_table):
-    factories.load_directory(("EVL", "=HYPERLINK('http://evil') LIMITED"))
-    factories.store("EVL", factories.fundamentals(revenues=REVENUES, currency="AUD"))
+    factories.load_directory(("EVL", "EVIL LIMITED"))
+    fundamentals = factories.fundamentals(revenues=REVENUES, currency="AUD")
+    for period in fundamentals.periods:
+        if period.statement == "cashflow":
+            period.values["=HYPERLINK('http://evil')"] = 1
+    factories.store("EVL", fundamentals)
     body = client.get("/companies/EVL/cashflow.csv?period=annual").content.decode()
     assert "'=HYPERLINK" in body
-    assert ",=HYPERLINK" not in body
-    capex = next(line for line in body.splitlines() if ",CapitalExpenditure," in line)
+    assert "\n=HYPERLINK" not in body and ",=HYPERLINK" not in body
+    capex = next(line for line in body.splitlines() if line.startswith("CapitalExpenditure,"))
     assert ",-" in capex and ",'-" not in capex  # negative figures stay numbers

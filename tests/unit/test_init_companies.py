@@ -125,9 +125,7 @@ def test_throttled_write_is_a_clear_error_and_loses_nothing(moto_table, monkeypa
         raise UpdateError("ProvisionedThroughputExceededException: rate of requests exceeds")
 
     monkeypatch.setattr(Company, "update", throttled)
-    from companies.management.commands import init_companies
-
-    monkeypatch.setattr(init_companies.asx, "read_directory_file", lambda path: changed)
+    monkeypatch.setattr(services.asx, "read_directory_file", lambda path: changed)
     with pytest.raises(CommandError, match="run init_companies again"):
         call_command("init_companies", csv="ignored.csv")
     monkeypatch.undo()

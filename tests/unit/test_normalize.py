@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from scraping.errors import NoStatements
 from scraping.normalize import (
-    line_item_label,
+    company_fundamentals,
     months_between,
     plain_number,
     profile_fields,
@@ -157,47 +158,6 @@ def test_unknown_statement_or_period_type_is_refused():
         statement_periods(pd.DataFrame(), statement="income", period_type="monthly", currency="AUD")
 
 
-@pytest.mark.parametrize(
-    ("key", "label"),
-    [
-        ("TotalRevenue", "Total Revenue"),
-        ("CostOfRevenue", "Cost of Revenue"),
-        ("EBITDA", "EBITDA"),
-        ("NormalizedEBITDA", "Normalized EBITDA"),
-        ("NetPPE", "Net PPE"),
-        ("BasicEPS", "Basic EPS"),
-        ("DilutedNIAvailtoComStockholders", "Diluted NI Available to Common Stockholders"),
-        ("GainonSaleofLoans", "Gain on Sale of Loans"),
-        ("TradeandOtherPayablesNonCurrent", "Trade and Other Payables Non-Current"),
-        (
-            "CashFlowFromContinuingOperatingActivities",
-            "Cash Flow from Continuing Operating Activities",
-        ),
-        ("OtherGandA", "Other G&A"),
-        ("Weird_key", "Weird_key"),
-    ],
-)
-def test_line_item_labels_are_readable(key, label):
-    assert line_item_label(key) == label
-
-
-def test_labels_only_space_and_case_yahoos_keys_unless_repaired():
-    from yfinance.const import fundamentals_keys
-
-    repaired = {
-        "DilutedNIAvailtoComStockholders",
-        "OtherGandA",
-        "RestructuringAndMergernAcquisition",
-    }
-    repaired |= {"CashFlowsfromusedinOperatingActivitiesDirect", "TaxRateForCalcs"}
-    for keys in fundamentals_keys.values():
-        for key in keys:
-            label = line_item_label(key)
-            assert label == " ".join(label.split()), key
-            if key not in repaired:
-                assert label.replace(" ", "").replace("-", "").lower() == key.lower(), key
-
-
 def test_profile_fields_are_plain_and_complete():
     info = {
         "longName": "BHP Group Limited",
@@ -248,3 +208,38 @@ def test_statements_are_in_the_financial_currency_else_the_trading_one():
     assert statement_currency({"currency": "AUD", "financialCurrency": "USD"}) == "USD"
     assert statement_currency({"currency": "AUD"}) == "AUD"
     assert statement_currency({}) is None
+
+
+EXPLORER = {
+    "longName": "Nostatement Capital Limited",
+    "sector": "Financial Services",
+    "industry": "Shell Companies",
+    "website": "https://www.nostatement.example",
+    "longBusinessSummary": "A newly listed investment company.",
+    "fullTimeEmployees": np.int64(3),
+    "currency": "AUD",
+    "financialCurrency": "AUD",
+}
+
+
+def test_no_statements_carries_the_profile():
+    frames = {("income", "annual"): pd.DataFrame(), ("balance", "annual"): pd.DataFrame()}
+    with pytest.raises(NoStatements) as caught:
+        company_fundamentals("NOS.AX", EXPLORER, frames)
+
+    assert caught.value.outcome == "no statements"
+    assert caught.value.profile == profile_fields(EXPLORER)
+    assert caught.value.profile["sector"] == "Financial Services"
+    json.dumps(caught.value.profile)  # plain: numpy's int64 became an int
+
+
+def test_statements_without_a_figure_are_no_statements_with_the_profile():
+    empty_column = frame({"2025-06-30": {"TotalRevenue": np.nan, "NetIncome": np.nan}})
+    with pytest.raises(NoStatements) as caught:
+        company_fundamentals("NOS.AX", EXPLORER, {("income", "annual"): empty_column})
+
+    assert caught.value.profile == profile_fields(EXPLORER)
+
+
+def test_no_statements_raised_without_a_profile_has_none():
+    assert NoStatements("NOS.AX: no statements").profile is None

@@ -5,13 +5,14 @@ import time
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import Client
 
 from companies import refresh, selectors, services
 from companies.models import Company, Statement
 from scraping.asx import Directory, DirectoryRow
 from scraping.normalize import CompanyFundamentals, StatementPeriod
 from scraping.yahoo import YahooClient
-from tests.fakes.fake_yahoo import FakeYahoo
+from tests.fakes import FakeYahoo
 
 TICKERS = ["BHP", "CBA", "RMD", "ANN", "GAP", "NOS", "APS"]
 
@@ -94,16 +95,59 @@ def test_company_with_no_quarterly_statements_still_refreshes(client, directory)
     assert not stored("ANN", "quarterly", "income")
 
 
-def test_company_with_profile_but_no_statements_is_a_recorded_failure(client, directory):
-    report = run(client, ["NOS"])
+def test_company_with_profile_but_no_statements_keeps_its_profile(client, directory):
+    report = run(client, ["NOS"])  # the fixture's company with a profile and no statements
     assert report.failed == 1
-    assert Company.get("NOS", "COMPANY").last_outcome == "no statements"
+    assert report.outcomes[0].outcome == "no statements"
+    nos = Company.get("NOS", "COMPANY")
+    assert nos.last_outcome == "no statements" and nos.failure_count == 1
+    assert nos.profile["sector"] == "Financial Services"
+    assert nos.profile["industry"] == "Shell Companies"
+    assert nos.profile["website"] == "https://www.nostatement.example"
+    assert nos.profile["summary"].startswith("Nostatement Capital Limited is a newly listed")
+    assert nos.financial_currency == "AUD"
+    assert nos.last_updated is None  # still "not fetched yet": no statements were stored
+    assert nos.data_source is None
+    assert not list(Statement.query("NOS", Statement.record.startswith("STMT#")))
+    first_wait = nos.next_attempt - nos.last_attempt
+    assert first_wait == datetime.timedelta(hours=12)
+    assert "NOS" not in selectors.companies_due(now=nos.last_attempt, limit=50)
+
+    run(client, ["NOS"])
+    nos = Company.get("NOS", "COMPANY")
+    assert nos.failure_count == 2
+    assert nos.next_attempt - nos.last_attempt == 2 * first_wait
+    assert nos.profile["sector"] == "Financial Services" and nos.last_updated is None
+
+
+def test_company_without_statements_shows_its_profile(client, directory):
+    run(client, ["NOS"])
+    web = Client()  # `client` here is the Yahoo client
+
+    page = web.get("/companies/NOS/")
+    assert page.status_code == 200
+    text = " ".join(page.content.decode().split())
+    assert "Financial Services" in text and "Shell Companies" in text
+    assert "Nostatement Capital Limited is a newly listed investment company." in text
+    assert 'href="https://www.nostatement.example"' in text
+    assert "no statements" in text  # the header's last attempt: what went wrong, in words
+
+    api = web.get("/api/companies/NOS/").json()
+    assert api["sector"] == "Financial Services"
+    assert api["industry"] == "Shell Companies"
+    assert api["website"] == "https://www.nostatement.example"
+    assert api["summary"].startswith("Nostatement Capital Limited is a newly listed")
+    assert api["financial_currency"] == "AUD"
+    assert api["refresh"]["last_outcome"] == "no statements"
+    assert api["refresh"]["last_success"] is None
+    assert api["refresh"]["last_attempt"] is not None
 
 
 def test_failed_fetch_keeps_old_statements(client, directory, fake_yahoo):
     run(client, ["BHP"])
     before = {end: s.values for end, s in stored("BHP", "annual", "income").items()}
     last_updated = Company.get("BHP", "COMPANY").last_updated
+    profile = Company.get("BHP", "COMPANY").profile
 
     fake_yahoo.set_fault("500", symbol="BHP.AX")
     report = run(client, ["BHP"])
@@ -113,6 +157,7 @@ def test_failed_fetch_keeps_old_statements(client, directory, fake_yahoo):
     assert bhp.last_outcome == "network or server error"
     assert bhp.failure_count == 1
     assert bhp.last_updated == last_updated
+    assert bhp.profile == profile and bhp.financial_currency == "USD"
     assert {end: s.values for end, s in stored("BHP", "annual", "income").items()} == before
 
 
@@ -127,7 +172,7 @@ def test_period_dropped_by_yahoo_stays_stored(client, directory):
     )
     services.company_fundamentals_store(
         ticker="BHP",
-        fundamentals=CompanyFundamentals(profile={}, periods=[old], labels={}),
+        fundamentals=CompanyFundamentals(profile={}, periods=[old]),
         fetched_at=datetime.datetime(2016, 1, 1, tzinfo=datetime.UTC),
         next_attempt=datetime.datetime(2016, 1, 2, tzinfo=datetime.UTC),
     )
@@ -253,7 +298,7 @@ def test_a_figure_missing_from_a_later_fetch_of_the_same_period_is_kept(client, 
     )
     services.company_fundamentals_store(
         ticker="BHP",
-        fundamentals=CompanyFundamentals(profile={}, periods=[again], labels={}),
+        fundamentals=CompanyFundamentals(profile={}, periods=[again]),
         fetched_at=datetime.datetime.now(datetime.UTC),
         next_attempt=datetime.datetime.now(datetime.UTC),
     )

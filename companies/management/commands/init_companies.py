@@ -1,17 +1,11 @@
 """`manage.py init_companies`: load the ASX company directory (idempotent upsert)."""
 
-from pathlib import Path
-
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from pynamodb.exceptions import PynamoDBException
 from tqdm import tqdm
 
 from companies import selectors, services
-from scraping import asx
 from scraping.errors import DirectoryFormatError, DirectoryUnavailable
-
-SAMPLE_DIRECTORY = Path(__file__).resolve().parents[2] / "sample_data" / "directory.csv"
 
 
 class Command(BaseCommand):
@@ -45,20 +39,7 @@ class Command(BaseCommand):
             self.stdout.write("The table already lists companies; nothing loaded.")
             return
         try:
-            if sample:
-                directory = asx.read_directory_file(SAMPLE_DIRECTORY)
-            elif csv:
-                directory = asx.read_directory_file(csv)
-            else:
-                urls = (
-                    [url]
-                    if url
-                    else [
-                        settings.ASX_DIRECTORY_URL,
-                        settings.ASX_DIRECTORY_FALLBACK_URL,
-                    ]
-                )
-                directory = asx.fetch_directory(urls=urls)
+            directory = services.directory_fetch(path=csv, url=url, sample=sample)
         except (DirectoryUnavailable, DirectoryFormatError, OSError) as exc:
             raise CommandError(str(exc)) from exc
 

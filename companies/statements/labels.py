@@ -1,10 +1,6 @@
-"""Names for what Yahoo reports: the statements, the period types, and a readable label for each of
-Yahoo's raw line-item keys. Free of pandas, so the web path can use it."""
+"""A readable label for each of Yahoo's raw line-item keys ("TotalRevenue" -> "Total Revenue")."""
 
 import re
-
-STATEMENTS = ("income", "balance", "cashflow")
-PERIOD_TYPES = ("annual", "quarterly", "ttm")
 
 _LABELS = {
     "DilutedNIAvailtoComStockholders": "Diluted NI Available to Common Stockholders",
