@@ -56,6 +56,10 @@ REFRESH_CONCURRENCY = env.int("REFRESH_CONCURRENCY", default=4)
 REFRESH_BUDGET_SECONDS = env.float("REFRESH_BUDGET_SECONDS", default=240.0)
 # No company starts with less than this left of the budget (raised to the slowest seen).
 REFRESH_COMPANY_SECONDS = env.float("REFRESH_COMPANY_SECONDS", default=15.0)
+# The prices refresh (companies/market/refresh.py): a company's prices are next due on the next
+# weekday at this hour (UTC; 07:00 is 17:00 or 18:00 in Sydney, after the ASX close).
+PRICES_REFRESH_HOUR_UTC = env.int("PRICES_REFRESH_HOUR_UTC", default=7)
+PRICES_BATCH = env.int("PRICES_BATCH", default=1000)
 
 # `POST /init/` (companies/iam_init.py): who may start the directory load, proven by a presigned
 # STS GetCallerIdentity that names this site (INIT_SERVER_ID) and is checked at INIT_STS_ENDPOINT.

@@ -19,6 +19,8 @@ def _listing_row(row: selectors.ListingRow) -> dict:
         "industry_group": row.industry_group,
         "listing_date": row.listing_date.isoformat() if row.listing_date else None,
         "market_cap": row.market_cap,
+        "market_cap_source": row.market_cap_source,
+        "market_cap_date": row.market_cap_date.isoformat() if row.market_cap_date else None,
         "last_updated": row.last_updated.isoformat() if row.last_updated else None,
     }
 
@@ -71,6 +73,8 @@ def company_detail(request, ticker):
             "delisted_on": _iso(company.delisted_on),
             "data_source": company.data_source,
             **{field: profile.get(field) for field in PROFILE_FIELDS},
+            "quote": company.quote or None,
+            "valuation": company.valuation or None,
             "refresh": {
                 "last_success": _iso(company.last_updated),
                 "last_attempt": _iso(company.last_attempt),

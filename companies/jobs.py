@@ -19,6 +19,11 @@ def refresh_companies(event=None, context=None) -> None:
     call_command("refresh_companies")
 
 
+def refresh_prices(event=None, context=None) -> None:
+    """Scheduled after the ASX close: refresh the prices of the companies due (one batch)."""
+    call_command("refresh_prices")
+
+
 def init_companies(event=None, context=None) -> None:
     """Scheduled daily: load the ASX directory. Raises CommandError when the ASX is unreachable."""
     call_command("init_companies")

@@ -35,6 +35,13 @@ COMPANY_RECORD = "COMPANY"
 STATEMENT_RECORD = "STMT"
 SITE_PK = "#SITE"
 SITE_STATS_RECORD = "STATS"
+# Market data items sort together under a company (or an exchange rate's `#FX#<PAIR>`):
+# PRICES#<year> (that year's daily bars) < PRICES#DIVIDENDS < PRICES#MONTHLY < PRICES#WEEKLY.
+PRICES_RECORD = "PRICES"
+DIVIDENDS_RECORD = "PRICES#DIVIDENDS"
+MONTHLY_RECORD = "PRICES#MONTHLY"
+WEEKLY_RECORD = "PRICES#WEEKLY"
+FX_PK_PREFIX = "#FX#"
 
 # Separates a sort value from the ticker that breaks ties; below every printable character, so
 # "ABC" sorts before "ABC LTD".
@@ -49,6 +56,8 @@ LISTING_COLUMNS = [
     "listing_date",
     "market_cap",
     "last_updated",
+    "price_market_cap",
+    "price_market_cap_date",
 ]
 
 
@@ -133,6 +142,19 @@ class RefreshDueIndex(GlobalSecondaryIndex):
     sort_key = UnicodeAttribute(range_key=True, attr_name="by_refresh_due")
 
 
+class PricesDueIndex(GlobalSecondaryIndex):
+    """The prices refresh queue: listed companies by when their next price fetch is due
+    (never-fetched first), apart from the statements' queue: prices move daily, statements
+    twice a year."""
+
+    class Meta:
+        index_name = "by-prices-due"
+        projection = KeysOnlyProjection()
+
+    listing_status = UnicodeAttribute(hash_key=True)
+    sort_key = UnicodeAttribute(range_key=True, attr_name="by_prices_due")
+
+
 class Company(Model):
     """A listed (or formerly listed) company: its directory entry.
 
@@ -165,6 +187,19 @@ class Company(Model):
     failure_count = NumberAttribute(default=0)  # consecutive failed attempts
     next_attempt = UTCDateTimeAttribute(null=True)
 
+    # Written by the prices refresh. `price_market_cap` (A$, last close x shares) and its date
+    # are in the listing indexes: the listing shows and sorts by it where there is one.
+    price_market_cap = NumberAttribute(null=True)
+    price_market_cap_date = UnicodeAttribute(null=True)  # ISO date of the close it used
+    quote = JSONAttribute(null=True)  # last close, change, market cap and their inputs
+    valuation = JSONAttribute(null=True)  # multiples with their formulas and inputs
+    prices_through = UnicodeAttribute(null=True)  # ISO date of the newest stored bar
+    prices_last_attempt = UTCDateTimeAttribute(null=True)
+    prices_outcome = UnicodeAttribute(null=True)  # "ok" or what went wrong, in words
+    prices_error = UnicodeAttribute(null=True)
+    prices_failures = NumberAttribute(default=0)
+    prices_next_attempt = UTCDateTimeAttribute(null=True)
+
     by_ticker = UnicodeAttribute()
     by_name = UnicodeAttribute()
     by_market_cap = UnicodeAttribute()
@@ -172,6 +207,7 @@ class Company(Model):
     by_industry_group = UnicodeAttribute()
     by_last_updated = UnicodeAttribute()
     by_refresh_due = UnicodeAttribute(null=True)
+    by_prices_due = UnicodeAttribute(null=True)
 
     ticker_index = TickerIndex()
     name_index = NameIndex()
@@ -180,6 +216,7 @@ class Company(Model):
     industry_group_index = IndustryGroupIndex()
     last_updated_index = LastUpdatedIndex()
     refresh_due_index = RefreshDueIndex()
+    prices_due_index = PricesDueIndex()
 
 
 class Statement(Model):
@@ -232,7 +269,37 @@ class SiteStats(Model):
     sample_data = NumberAttribute(default=0)  # 1 when the directory is the bundled sample
 
 
-ALL_MODELS = (Company, Statement, SiteStats)
+class PriceSeries(Model):
+    """Market data of a company (`pk` = ticker) or an exchange rate (`pk = #FX#AUDUSD`), one
+    item per:
+    - calendar year of daily bars, `sk = PRICES#2026`;
+    - compact series of the whole history, `PRICES#WEEKLY` and `PRICES#MONTHLY`: the bar of
+      each week's or month's last trading day, for the long chart ranges;
+    - `PRICES#DIVIDENDS`: `dividends` [[ISO ex-date, amount per share], ...] in the trading
+      currency and `splits` [[ISO date, ratio], ...] (2.0 for 2:1), oldest first; Yahoo gives
+      no franking, record or payment dates.
+
+    `bars` is [[ISO date, open, high, low, close, adj_close, volume], ...] oldest first, figures
+    exactly as Yahoo gave them (`close` adjusted for splits only, `adj_close` for splits and
+    dividends), null where Yahoo has a hole. A year holds about 253 bars (~20 KB): no item grows
+    past a year (a compact series, about 1,600 weekly bars for 30 years, stays under 150 KB),
+    and every bar Yahoo ever returned is kept. The records sort so that the years, then the
+    dividends, then the compact series are each one key range.
+    """
+
+    class Meta(TableMeta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    currency = UnicodeAttribute(null=True)
+    bars = JSONAttribute(null=True)
+    dividends = JSONAttribute(null=True)
+    splits = JSONAttribute(null=True)
+    fetched = UTCDateTimeAttribute()
+
+
+ALL_MODELS = (Company, Statement, SiteStats, PriceSeries)
 
 
 @dataclass(frozen=True)
@@ -293,6 +360,7 @@ def sort_keys(
     industry_group: str | None,
     last_updated_iso: str | None,
     next_attempt_iso: str | None = None,
+    prices_next_attempt_iso: str | None = None,
 ) -> dict[str, str]:
     """The index range keys for a company, by model attribute name."""
     cap = None if market_cap is None else f"{int(market_cap):0{MARKET_CAP_DIGITS}d}"
@@ -306,6 +374,7 @@ def sort_keys(
         ),
         "by_last_updated": index_key(last_updated_iso, ticker),
         "by_refresh_due": index_key(next_attempt_iso, ticker),
+        "by_prices_due": index_key(prices_next_attempt_iso, ticker),
     }
 
 

@@ -16,6 +16,8 @@ from django.core.cache import cache
 from pynamodb.exceptions import DoesNotExist
 
 from companies import cursors
+from companies.market import selectors as market
+from companies.market.selectors import PriceRange, Prices
 from companies.models import (
     LISTED,
     LISTING_ORDERS,
@@ -59,11 +61,19 @@ class ListingRow:
     name: str
     industry_group: str | None
     listing_date: datetime.date | None
-    market_cap: int | None
+    market_cap: int | None  # the price-based market cap where there is one, else the directory's
     last_updated: datetime.datetime | None
+    market_cap_source: str | None = None  # "price" or "directory"
+    market_cap_date: datetime.date | None = None  # the close it used (the directory: unknown)
 
     @classmethod
     def from_company(cls, company: Company) -> "ListingRow":
+        if company.price_market_cap is not None:
+            cap, source = int(company.price_market_cap), "price"
+            cap_date = datetime.date.fromisoformat(company.price_market_cap_date)
+        else:
+            cap = None if company.market_cap is None else int(company.market_cap)
+            source, cap_date = ("directory" if cap is not None else None), None
         return cls(
             ticker=company.ticker,
             name=company.name,
@@ -71,8 +81,10 @@ class ListingRow:
             listing_date=datetime.date.fromisoformat(company.listing_date)
             if company.listing_date
             else None,
-            market_cap=None if company.market_cap is None else int(company.market_cap),
+            market_cap=cap,
             last_updated=company.last_updated,
+            market_cap_source=source,
+            market_cap_date=cap_date,
         )
 
 
@@ -273,6 +285,17 @@ def companies_due(*, now: datetime.datetime, limit: int) -> list[str]:
     return tickers
 
 
+def companies_prices_due(*, now: datetime.datetime, limit: int) -> list[str]:
+    """Tickers of listed companies whose prices are due, never fetched first."""
+    due_before = f"1{now.astimezone(datetime.UTC).isoformat()}"
+    return [
+        company.ticker
+        for company in Company.prices_due_index.query(
+            LISTED, Company.by_prices_due < due_before, limit=limit
+        )
+    ]
+
+
 def company_statement_tables(
     *, ticker: str, period_types: Iterable[str]
 ) -> dict[str, dict[str, StatementTable]]:
@@ -308,16 +331,37 @@ _readers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="dynamodb-read")
 
 
 def company_with_statements(
-    *, ticker: str, period_types: Iterable[str]
-) -> tuple[Company | None, dict[str, dict[str, StatementTable]]]:
-    """`company_get` and `company_statement_tables` at once: the GetItem and the Query are
-    independent, so they run side by side and a page waits for the slower one, not both.
-    The tables are empty for an unknown or never-fetched company. Kept in process memory for
-    COMPANY_CACHE_SECONDS: a company's figures change once a day at most."""
-    cache_key = f"company:{ticker}:{','.join(period_types)}"
+    *,
+    ticker: str,
+    period_types: Iterable[str],
+    price_range: PriceRange | None = None,
+    today: datetime.date | None = None,
+) -> tuple[Company | None, dict[str, dict[str, StatementTable]], Prices | None]:
+    """`company_get`, `company_statement_tables` and (with `price_range`) the company's prices
+    and dividends at once: the GetItem and the two Queries are independent, so they run side
+    by side and a page waits for the slowest, not the sum. The tables and prices are empty for
+    an unknown or never-fetched company. Kept in process memory for COMPANY_CACHE_SECONDS: a
+    company's figures change once a day at most."""
+    range_key = price_range.key if price_range else ""
+    cache_key = f"company:{ticker}:{','.join(period_types)}:{range_key}"
     found = cache.get(cache_key)
     if found is None:
         tables = _readers.submit(company_statement_tables, ticker=ticker, period_types=period_types)
-        found = (company_get(ticker=ticker), tables.result())
+        prices = (
+            _readers.submit(
+                market.company_prices,
+                ticker=ticker,
+                price_range=price_range,
+                today=today or datetime.datetime.now(datetime.UTC).date(),
+                with_events=True,
+            )
+            if price_range
+            else None
+        )
+        found = (
+            company_get(ticker=ticker),
+            tables.result(),
+            prices.result() if prices else None,
+        )
         cache.set(cache_key, found, settings.COMPANY_CACHE_SECONDS)
     return found

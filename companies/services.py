@@ -46,26 +46,35 @@ UPDATE_THREADS = 8
 
 
 def table_create(*, wait: bool = True) -> list[str]:
-    """Create the table with all its indexes, or add the indexes an existing table lacks (one
-    at a time, as DynamoDB requires). Returns what it created: "table" and/or index names."""
+    """Create the table with all its indexes, or bring an existing table's indexes up to the
+    models: add the missing ones and rebuild those whose projection changed (delete, then
+    create; one at a time, as DynamoDB requires). Returns what it did: "table", index names,
+    and "<name> (rebuilt)"."""
     model = ALL_MODELS[0]
     if not model.exists():
         model.create_table(wait=wait)
         return ["table"]
     client = model._get_connection().connection.client
-    table = client.describe_table(TableName=model.Meta.table_name)["Table"]
-    present = {index["IndexName"] for index in table.get("GlobalSecondaryIndexes", [])}
-    created = []
+    table_name = model.Meta.table_name
+    table = client.describe_table(TableName=table_name)["Table"]
+    present = {index["IndexName"]: index for index in table.get("GlobalSecondaryIndexes", [])}
+    done = []
     for index in model._get_schema()["global_secondary_indexes"]:
-        if index["index_name"] in present:
+        name = index["index_name"]
+        if name in present and _same_projection(present[name]["Projection"], index["projection"]):
             continue
+        if name in present:
+            client.update_table(
+                TableName=table_name, GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": name}}]
+            )
+            _wait_for_index(client, table_name, name, gone=True)
         client.update_table(
-            TableName=model.Meta.table_name,
+            TableName=table_name,
             AttributeDefinitions=index["attribute_definitions"],
             GlobalSecondaryIndexUpdates=[
                 {
                     "Create": {
-                        "IndexName": index["index_name"],
+                        "IndexName": name,
                         "KeySchema": _hash_first(index["key_schema"]),
                         "Projection": index["projection"],
                     }
@@ -73,24 +82,33 @@ def table_create(*, wait: bool = True) -> list[str]:
             ],
         )
         if wait:
-            _wait_for_index(client, model.Meta.table_name, index["index_name"])
-        created.append(index["index_name"])
-    return created
+            _wait_for_index(client, table_name, name)
+        done.append(f"{name} (rebuilt)" if name in present else name)
+    return done
+
+
+def _same_projection(stored: dict, wanted: dict) -> bool:
+    return stored.get("ProjectionType") == wanted.get("ProjectionType") and set(
+        stored.get("NonKeyAttributes", [])
+    ) == set(wanted.get("NonKeyAttributes", []))
 
 
 def _hash_first(key_schema: list[dict]) -> list[dict]:
     return sorted(key_schema, key=lambda key: key["KeyType"] != "HASH")
 
 
-def _wait_for_index(client, table_name: str, index_name: str, timeout: float = 600) -> None:
+def _wait_for_index(
+    client, table_name: str, index_name: str, *, gone: bool = False, timeout: float = 600
+) -> None:
+    """Until the index is ACTIVE (or, with `gone`, deleted)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         table = client.describe_table(TableName=table_name)["Table"]
-        status = {i["IndexName"]: i["IndexStatus"] for i in table["GlobalSecondaryIndexes"]}
-        if status.get(index_name) == "ACTIVE":
+        status = {i["IndexName"]: i["IndexStatus"] for i in table.get("GlobalSecondaryIndexes", [])}
+        if (index_name not in status) if gone else (status.get(index_name) == "ACTIVE"):
             return
-        time.sleep(2)
-    raise TimeoutError(f"index {index_name} of {table_name} not active after {timeout:.0f} s")
+        time.sleep(0.5 if gone else 2)
+    raise TimeoutError(f"index {index_name} of {table_name} not ready after {timeout:.0f} s")
 
 
 @dataclass
@@ -162,11 +180,14 @@ def _update_actions(company: Company, fields: dict, *, status: str, seen: dateti
         for column, attribute in DIRECTORY_SORT_KEYS.items()
         if column == "ticker" or column in fields
     }
+    if company.price_market_cap is not None:  # the listing orders by the price-based cap
+        keys.pop(DIRECTORY_SORT_KEYS["market_cap"], None)
     actions = [
         Company.directory_seen.set(seen),
         Company.listing_status.set(status),
         # a company stored before the refresh queue existed joins it, due now
         Company.by_refresh_due.set(Company.by_refresh_due | index_key(None, company.ticker)),
+        Company.by_prices_due.set(Company.by_prices_due | index_key(None, company.ticker)),
     ]
     for name, value in {**fields, **keys}.items():
         attribute = getattr(Company, name)

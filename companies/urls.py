@@ -1,11 +1,33 @@
 from django.urls import path
 
 from companies import api, init_views, views
+from companies.market import api as market_api
+from companies.market import views as market_views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("companies/", views.company_list, name="company_list"),
     path("companies/<str:ticker>/", views.company_detail, name="company_detail"),
+    path(
+        "companies/<str:ticker>/prices.csv",
+        market_views.company_prices_csv,
+        name="company_prices_csv",
+    ),
+    path(
+        "companies/<str:ticker>/prices.json",
+        market_views.company_prices_json,
+        name="company_prices_json",
+    ),
+    path(
+        "companies/<str:ticker>/dividends.csv",
+        market_views.company_dividends_csv,
+        name="company_dividends_csv",
+    ),
+    path(
+        "companies/<str:ticker>/dividends.json",
+        market_views.company_dividends_json,
+        name="company_dividends_json",
+    ),
     path(
         "companies/<str:ticker>/<str:statement>.csv",
         views.company_statement_csv,
@@ -25,6 +47,16 @@ urlpatterns = [
     path("init/", init_views.init, name="init"),
     path("api/companies/", api.company_list, name="api_company_list"),
     path("api/companies/<str:ticker>/", api.company_detail, name="api_company_detail"),
+    path(
+        "api/companies/<str:ticker>/prices/",
+        market_api.company_prices,
+        name="api_company_prices",
+    ),
+    path(
+        "api/companies/<str:ticker>/dividends/",
+        market_api.company_dividends,
+        name="api_company_dividends",
+    ),
     path(
         "api/companies/<str:ticker>/statements/<str:statement>/",
         api.company_statement,

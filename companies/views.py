@@ -8,6 +8,8 @@ from django.urls import reverse
 from companies import api, presenters, selectors
 from companies.cursors import InvalidCursor
 from companies.forms import ALL_LINES, TICKER_PATTERN, DirectoryQuery, StatementQuery
+from companies.market import presenters as market_presenters
+from companies.market.forms import PriceQuery
 from companies.statements.vocabulary import DEFAULT_PERIOD, STATEMENTS
 
 
@@ -119,7 +121,7 @@ def _statement_download(request, ticker, statement):
     if statement not in STATEMENTS:
         return not_found(request)
     if not TICKER_PATTERN.fullmatch(ticker):
-        return _company_not_found(request, ticker)
+        return company_not_found(request, ticker)
     form = StatementQuery(request.GET, default_lines=ALL_LINES)
     if not form.is_valid():
         return HttpResponseBadRequest(
@@ -127,7 +129,7 @@ def _statement_download(request, ticker, statement):
         )
     company = selectors.company_get(ticker=ticker)
     if company is None:
-        return _company_not_found(request, ticker)
+        return company_not_found(request, ticker)
     table = selectors.company_statement(
         ticker=company.ticker, statement=statement, period_type=form.cleaned_data["period"]
     )
@@ -136,7 +138,7 @@ def _statement_download(request, ticker, statement):
 
 def _company_page(request, ticker, *, statement):
     if not TICKER_PATTERN.fullmatch(ticker):
-        return _company_not_found(request, ticker)
+        return company_not_found(request, ticker)
     if ticker != ticker.upper():
         url = reverse(
             request.resolver_match.url_name,
@@ -144,29 +146,37 @@ def _company_page(request, ticker, *, statement):
         )
         query = request.META.get("QUERY_STRING")
         return redirect(f"{url}?{query}" if query else url, permanent=True)
-    form = StatementQuery(request.GET)
-    if not form.is_valid():
+    form, price_form = StatementQuery(request.GET), PriceQuery(request.GET)
+    if not (form.is_valid() and price_form.is_valid()):
         company = selectors.company_get(ticker=ticker)
         if company is None:
-            return _company_not_found(request, ticker)
+            return company_not_found(request, ticker)
         context = presenters.company_page_context(
             company=company, tables=None, statement=statement, period=DEFAULT_PERIOD
         )
-        context["error"] = form.error_summary()
+        context["error"] = "; ".join(f.error_summary() for f in (form, price_form) if f.errors)
         return render(request, "companies/company_detail.html", context, status=400)
     period, lines = form.cleaned_data["period"], form.cleaned_data["lines"]
     # the key figures always come from the annual statements, read in the same Query
     period_types = tuple(dict.fromkeys((DEFAULT_PERIOD, period)))
-    company, tables = selectors.company_with_statements(ticker=ticker, period_types=period_types)
+    company, tables, prices = selectors.company_with_statements(
+        ticker=ticker, period_types=period_types, price_range=price_form.cleaned_data["range"]
+    )
     if company is None:
-        return _company_not_found(request, ticker)
+        return company_not_found(request, ticker)
     context = presenters.company_page_context(
         company=company, tables=tables, statement=statement, period=period, lines=lines
+    )
+    context.update(
+        market_presenters.market_context(
+            company=company, prices=prices, close=price_form.cleaned_data["close"]
+        )
     )
     return render(request, "companies/company_detail.html", context)
 
 
-def _company_not_found(request, ticker):
+def company_not_found(request, ticker):
+    """The 404 of an unknown ticker: what was asked, near matches, the search box."""
     matches = selectors.company_near_matches(query=ticker[:6]) if ticker else []
     context = {"ticker": ticker, "search_query": ticker, "matches": matches}
     return render(request, "404.html", context, status=404)

@@ -1,8 +1,10 @@
 """yfinance's pandas frames and info dict -> plain Python values.
 
-Owns the shapes the rest of the project stores: a `StatementPeriod` per statement column and a
-profile dict. Nothing numpy or pandas leaves this module: whole figures are `int`, fractional ones `decimal.Decimal` (built from `str()`),
-and a figure Yahoo did not report is `None`, never 0 (zero is a reported figure, absence is not).
+Owns the shapes the rest of the project stores: a `StatementPeriod` per statement column, a
+profile dict, and a `PriceHistory` of daily bars, dividends and splits. Nothing numpy or pandas
+leaves this module: whole figures are `int`, fractional ones `decimal.Decimal` (built from
+`str()`; prices are floats, exactly as Yahoo gave them), and a figure Yahoo did not report is
+`None`, never 0 (zero is a reported figure, absence is not).
 """
 
 import datetime
@@ -208,6 +210,7 @@ def profile_fields(info: dict) -> dict:
         "currency": _text(info.get("currency")),
         "financial_currency": _text(info.get("financialCurrency")),
         "market_cap": _whole(info.get("marketCap")),
+        "shares_outstanding": _whole(info.get("sharesOutstanding")),
         "exchange": _text(info.get("exchange")) or _text(info.get("fullExchangeName")),
     }
 
@@ -249,3 +252,74 @@ def company_fundamentals(
     if not periods:
         raise NoStatements(f"{symbol}: Yahoo's statements hold no figures", profile=profile)
     return CompanyFundamentals(profile=profile, periods=periods)
+
+
+# --- prices -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PriceHistory:
+    """Daily bars, dividends and splits of one symbol, plain and oldest first.
+
+    `bars`: [ISO date, open, high, low, close, adj_close, volume] with `close` adjusted for
+    splits only and `adj_close` for splits and dividends, exactly as Yahoo gave them (floats;
+    volume int), None where Yahoo has a hole. `dividends`: [ISO ex-date, amount per share] in
+    `currency`; `splits`: [ISO date, ratio] (2.0 for 2:1)."""
+
+    symbol: str
+    currency: str | None
+    bars: list[list]
+    dividends: list[list]
+    splits: list[list]
+
+
+_BAR_COLUMNS = ("Open", "High", "Low", "Close", "Adj Close", "Volume")
+
+
+def _price(value) -> float | None:
+    number = plain_number(value)
+    return None if number is None else float(number)
+
+
+def price_history(frame: pd.DataFrame, *, symbol: str, currency: str | None) -> PriceHistory:
+    """yfinance's `history(auto_adjust=False, actions=True, keepna=True)` frame (a row per
+    trading day, indexed by the exchange's local time) -> PriceHistory. The date of a bar is its
+    trading day in the exchange's time zone. A row with no price and no event is a hole: kept,
+    with None figures. Raises ValueError for a frame without Yahoo's price columns."""
+    missing = [column for column in _BAR_COLUMNS if column not in frame.columns]
+    if missing and not frame.empty:
+        raise ValueError(f"{symbol}: price frame lacks {', '.join(missing)}")
+    bars, dividends, splits = [], [], []
+    for moment, row in frame.iterrows():
+        day = pd.Timestamp(moment).date().isoformat()
+        dividend = _price(row.get("Dividends"))
+        split = _price(row.get("Stock Splits"))
+        if dividend:
+            dividends.append([day, dividend])
+        if split:
+            splits.append([day, split])
+        prices = [_price(row[column]) for column in _BAR_COLUMNS[:5]]
+        volume = plain_number(row["Volume"])
+        if all(value is None for value in prices) and (dividend or split):
+            continue  # an event on a day without a bar of its own
+        if all(value is None for value in prices):
+            volume = None  # yfinance fills a hole's volume with 0; Yahoo gave none
+        bars.append([day, *prices, None if volume is None else int(volume)])
+    bars.sort(key=lambda bar: bar[0])
+    return PriceHistory(
+        symbol=symbol,
+        currency=currency,
+        bars=_unique_days(bars),
+        dividends=sorted(dividends),
+        splits=sorted(splits),
+    )
+
+
+def _unique_days(bars: list[list]) -> list[list]:
+    """One bar per day: where Yahoo gives two rows for a day, the one with a close wins."""
+    by_day: dict[str, list] = {}
+    for bar in bars:
+        kept = by_day.get(bar[0])
+        if kept is None or (kept[4] is None and bar[4] is not None):
+            by_day[bar[0]] = bar
+    return list(by_day.values())

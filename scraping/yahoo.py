@@ -12,11 +12,13 @@ its session, limiter and settings then hold for every thread. Threads may call
 """
 
 import copy
+import datetime
 import json
 import logging
 import re
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,7 +29,12 @@ import yfinance as yf
 from curl_cffi import requests as curl_requests
 from curl_cffi.requests import exceptions as curl_exceptions
 from yfinance.data import YfData
-from yfinance.exceptions import YFException, YFRateLimitError
+from yfinance.exceptions import (
+    YFException,
+    YFPricesMissingError,
+    YFRateLimitError,
+    YFTickerMissingError,
+)
 
 from scraping.errors import (
     MalformedPayload,
@@ -36,11 +43,17 @@ from scraping.errors import (
     YahooError,
     YahooUnavailable,
 )
-from scraping.normalize import CompanyFundamentals, company_fundamentals
+from scraping.normalize import (
+    CompanyFundamentals,
+    PriceHistory,
+    company_fundamentals,
+    price_history,
+)
 
 logger = logging.getLogger(__name__)
 
 TICKER = re.compile(r"[A-Z0-9]{1,6}")
+CURRENCY = re.compile(r"[A-Z]{3}")
 EXCHANGE_SUFFIX = ".AX"
 
 # Every statement frame one company costs, in the order they are fetched. yfinance has no
@@ -245,6 +258,9 @@ def _configure_yfinance(cache_dir: str | Path) -> Path:
     global _cache_dir
     with _configure_lock:
         yf.config.debug.hide_exceptions = False
+        # yfinance 1.7 calls pandas with `inplace=`, which pandas 3.1 deprecates: one warning
+        # per price fetch in the logs, about yfinance's code rather than ours.
+        warnings.filterwarnings("ignore", message="The inplace keyword", module="yfinance")
         wanted = Path(cache_dir).resolve()
         if _cache_dir is None:
             wanted.mkdir(parents=True, exist_ok=True)
@@ -316,6 +332,15 @@ def _statement_frame(ticker: yf.Ticker, symbol: str, statement: str, period_type
             raise
 
 
+def exchange_rate_symbol(base: str, quote: str) -> str:
+    """Yahoo's symbol of an exchange rate: ("AUD", "USD") -> "AUDUSD=X", the price of one AUD
+    in USD. Raises ValueError for a string that is not a currency code."""
+    pair = (base.strip().upper(), quote.strip().upper())
+    if not all(CURRENCY.fullmatch(code) for code in pair) or pair[0] == pair[1]:
+        raise ValueError(f"not a currency pair: {base!r}, {quote!r}")
+    return f"{pair[0]}{pair[1]}=X"
+
+
 class YahooClient:
     """Fetches companies from Yahoo (or, with `base_url`, from a Yahoo-compatible server).
 
@@ -362,8 +387,62 @@ class YahooClient:
             }
         return company_fundamentals(symbol, info, frames)
 
+    def fetch_prices(self, ticker: str, *, since: datetime.date | None = None) -> PriceHistory:
+        """Daily bars, dividends and splits of one ASX code: the whole history, or the trading
+        days from `since` (inclusive) to today. One chart request (and, the first time a
+        process meets a symbol, one for its time zone, cached in `cache_dir`).
+
+        No bar since `since` is an empty history, not an error. Raises NoSuchSymbol (Yahoo has
+        no prices for the symbol at all), RateLimited, YahooUnavailable, MalformedPayload;
+        ValueError for a string that is not an ASX code."""
+        return self._history(yahoo_symbol(ticker), since=since)
+
+    def fetch_exchange_rate(
+        self, base: str, quote: str, *, since: datetime.date | None = None
+    ) -> PriceHistory:
+        """Daily rates of `quote` per one `base` ("AUD", "USD": US dollars per Australian
+        dollar), as bars whose close is the rate. Raises as `fetch_prices` does."""
+        return self._history(exchange_rate_symbol(base, quote), since=since)
+
+    def _history(self, symbol: str, *, since: datetime.date | None) -> PriceHistory:
+        window = (
+            {"period": "max"}
+            if since is None
+            else {"start": since.isoformat(), "end": _window_end().isoformat()}
+        )
+        with self.session.fetch_scope():
+            _forget_responses(self.session)
+            yticker = yf.Ticker(symbol, session=self.session)
+            with _translated(symbol, "prices"):
+                try:
+                    frame = yticker.history(
+                        interval="1d", auto_adjust=False, actions=True, keepna=True, **window
+                    )
+                except YFPricesMissingError:
+                    if since is None:
+                        raise NoSuchSymbol(f"{symbol}: Yahoo has no prices for it") from None
+                    frame = pd.DataFrame()
+                except YFTickerMissingError as exc:
+                    raise NoSuchSymbol(f"{symbol}: {exc}") from exc
+                metadata = yticker.get_history_metadata() if not frame.empty else {}
+        if since is None and frame.empty:
+            raise NoSuchSymbol(f"{symbol}: Yahoo has no prices for it")
+        # yfinance's HistoryMetadata is a lazy mapping: reading all of it would fetch intraday
+        # trading periods, so read the one key
+        currency = metadata.get("currency") if "currency" in metadata else None
+        try:
+            return price_history(frame, symbol=symbol, currency=currency)
+        except (TypeError, ValueError) as exc:
+            raise MalformedPayload(f"{symbol} prices: {exc}") from exc
+
     def close(self) -> None:
         self.session.close()
+
+
+def _window_end() -> datetime.date:
+    # `end` is exclusive and read in the exchange's time zone, up to a day ahead of UTC: two
+    # days on makes sure today's bar comes too.
+    return datetime.datetime.now(datetime.UTC).date() + datetime.timedelta(days=2)
 
 
 def _forget_responses(session: YahooSession) -> None:

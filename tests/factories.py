@@ -170,3 +170,34 @@ def load_directory(*companies: tuple[str, str], delisted_after: tuple[str, ...] 
         services.directory_load(
             directory=Directory(rows=rows(kept), rejected=[], source="test"), allow_shrink=True
         )
+
+
+def store_prices(ticker: str, *, symbol: str | None = None, fetched_at=NOW) -> None:
+    """Store the fake Yahoo's daily prices, dividends and splits of `symbol` (default
+    `<ticker>.AX`, a fixture company) for `ticker`, and its quote and valuation, as the prices
+    refresh does, without a server (statements in the price currency need no exchange rate)."""
+    from companies import selectors
+    from companies.market import refresh
+    from companies.market import services as market_services
+    from scraping.normalize import PriceHistory
+    from tests.fakes import company_series, fixture_companies
+
+    series = company_series(fixture_companies()[symbol or f"{ticker}.AX"])
+    history = PriceHistory(
+        symbol=symbol or f"{ticker}.AX",
+        currency=series.currency,
+        bars=[
+            [b.day.isoformat(), b.open, b.high, b.low, b.close, b.adjclose, b.volume]
+            for b in series.bars
+        ],
+        dividends=[[d.day.isoformat(), d.amount] for d in series.dividends],
+        splits=[[s.day.isoformat(), s.numerator / s.denominator] for s in series.splits],
+    )
+    stored = market_services.prices_store(pk=ticker, history=history, fetched_at=fetched_at)
+    refresh.company_prices_record(
+        company=selectors.company_get(ticker=ticker),
+        stored=stored,
+        currency=series.currency,
+        rates=None,
+        attempted_at=fetched_at,
+    )

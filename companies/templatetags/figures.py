@@ -26,6 +26,17 @@ def aud(value) -> str:
     return f"A${value:,}"
 
 
+def compact(value) -> str:
+    """A large number humanised without a currency: 228512000000 -> "228.51B"."""
+    if value is None:
+        return MISSING
+    sign = "−" if value < 0 else ""
+    for size, suffix in SCALES:
+        if abs(value) >= size:
+            return f"{sign}{abs(value) / size:.2f}{suffix}"
+    return f"{sign}{abs(value):,.0f}"
+
+
 @register.filter
 def day(value) -> str:
     """A date as "12 Sep 2018"; missing -> "—"."""

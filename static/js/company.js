@@ -21,6 +21,96 @@
   });
 })();
 
+// The share price over the chosen range (#price-data), dividends marked on the line.
+(function () {
+  "use strict";
+
+  var source = document.getElementById("price-data");
+  var canvas = document.getElementById("chart-price");
+  if (!source || !canvas || typeof window.Chart === "undefined") {
+    return;
+  }
+  var data = JSON.parse(source.textContent);
+  var prefix = data.currency === "AUD" ? "A$" : (data.currency ? data.currency + " " : "");
+  var price = new Intl.NumberFormat("en-AU", { maximumFractionDigits: 3 });
+  var onDay = {};
+  data.dates.forEach(function (day, i) {
+    onDay[day] = i;
+  });
+  // a dividend marks the close of its ex-date (or of the trading day before it)
+  var marks = data.dates.map(function () {
+    return null;
+  });
+  var amounts = {};
+  data.dividends.forEach(function (entry) {
+    var i = onDay[entry[0]];
+    if (i === undefined) {
+      i = data.dates.findIndex(function (day) {
+        return day > entry[0];
+      });
+      i = i === -1 ? data.dates.length - 1 : Math.max(0, i - 1);
+    }
+    marks[i] = data.values[i];
+    amounts[i] = (amounts[i] || 0) + entry[1];
+  });
+  new window.Chart(canvas, {
+    type: "line",
+    data: {
+      labels: data.dates,
+      datasets: [
+        {
+          label: data.label,
+          data: data.values,
+          borderColor: "#0b5cad",
+          backgroundColor: "#0b5cad",
+          pointRadius: 0,
+          borderWidth: 1.5,
+          spanGaps: false,
+        },
+        {
+          label: "Dividend (ex-date)",
+          data: marks,
+          showLine: false,
+          pointRadius: 4,
+          pointStyle: "triangle",
+          borderColor: "#b8860b",
+          backgroundColor: "#b8860b",
+        },
+      ],
+    },
+    options: {
+      animation: false,
+      maintainAspectRatio: false,
+      responsive: true,
+      interaction: { mode: "index", intersect: false },
+      plugins: {
+        legend: { position: "bottom", display: data.dividends.length > 0 },
+        tooltip: {
+          callbacks: {
+            label: function (context) {
+              if (context.datasetIndex === 1) {
+                return context.raw === null ? null : "Dividend " + prefix + price.format(amounts[context.dataIndex]);
+              }
+              return context.raw === null ? data.label + ": —" : data.label + ": " + prefix + price.format(context.raw);
+            },
+          },
+        },
+      },
+      scales: {
+        x: { ticks: { maxTicksLimit: 8, autoSkip: true } },
+        y: {
+          ticks: {
+            callback: function (value) {
+              return prefix + price.format(value);
+            },
+          },
+        },
+      },
+    },
+  });
+  document.documentElement.classList.add("price-chart-ready");
+})();
+
 (function () {
   "use strict";
 

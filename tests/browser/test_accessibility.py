@@ -22,6 +22,8 @@ PAGES = [
     "/companies/",
     "/companies/?sort=market_cap&order=desc",
     "/companies/BHP/",
+    "/companies/CBA/",
+    "/companies/CBA/?range=max&close=adjusted",
     *(
         f"/companies/BHP/{statement}/?period={period}"
         for statement in ("income", "balance", "cashflow")
@@ -62,6 +64,8 @@ def site(local_table):
             currency="USD",
         ),
     )
+    factories.store("CBA", factories.fundamentals(revenues={YEARS[0]: 10**10}, currency="AUD"))
+    factories.store_prices("CBA")  # a quote, valuation cards, a price chart and dividends
 
 
 def report(violations) -> str:

@@ -182,3 +182,49 @@ def test_real_data_company_page_reads_in_layout_order(
         assert page.locator('.statement tr[data-key="TaxEffectOfUnusualItems"]').count() == 1
     finally:
         context.close()
+
+
+@pytest.fixture
+def bhp_with_prices(local_table, tmp_path_factory):
+    """BHP's statements and prices fetched from the fake Yahoo into DynamoDB Local."""
+    from companies import refresh
+    from companies.market import refresh as prices
+    from tests.fakes import fake_yahoo_client
+
+    factories.load_directory(("BHP", "BHP GROUP LIMITED"))
+    with fake_yahoo_client(tmp_path_factory.mktemp("yf")) as (_, client):
+        refresh.company_refresh(ticker="BHP", client=client)
+        prices.prices_refresh(
+            tickers=["BHP"], limit=1, concurrency=1, budget_seconds=60, client=client
+        )
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_price_chart_ranges_and_valuation_inputs(live_url, browser, bhp_with_prices, width):
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    errors = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    try:
+        page.goto(f"{live_url}/companies/BHP/")
+        page.locator("html.price-chart-ready").wait_for(state="attached")
+        assert page.locator("#chart-price").evaluate(INKED_PIXELS) > 500
+        assert page.locator("[data-quote] .last-close").inner_text().startswith("A$")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+        page.get_by_role("navigation", name="Price range").get_by_role("link", name="5Y").click()
+        assert "range=5y" in page.url
+        page.locator("html.price-chart-ready").wait_for(state="attached")
+        assert "weekly" in page.locator("#price-chart-title").inner_text()
+        assert page.locator("#chart-price").evaluate(INKED_PIXELS) > 500
+
+        card = page.locator('[data-valuation="pe"]')
+        card.locator("summary").click()
+        how = card.locator("details").inner_text()
+        assert "Last close" in how and "Diluted EPS" in how
+        assert "AUDUSD=X" in card.locator("[data-fx]").inner_text()
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"company-page-prices-{width}.png"), full_page=True)
+        assert errors == []
+    finally:
+        context.close()

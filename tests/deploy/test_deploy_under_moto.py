@@ -81,13 +81,14 @@ def test_zappa_deploy_dev_creates_the_function_schedule_and_api(deployed):
     rules = {rule["Name"]: rule for rule in events.list_rules()["Rules"]}
     assert set(rules) == {
         "asxdb-dev-companies.jobs.refresh_companies",
+        "asxdb-dev-companies.jobs.refresh_prices",
         "asxdb-dev-companies.jobs.init_companies",
     }  # and no keep-warm rule in dev
     for name in rules:
         [target] = events.list_targets_by_rule(Rule=name)["Targets"]
         assert target["Arn"] == function["FunctionArn"]
     invokers = json.loads(lam.get_policy(FunctionName="asxdb-dev")["Policy"])["Statement"]
-    assert sum(s["Principal"] == {"Service": "events.amazonaws.com"} for s in invokers) == 2
+    assert sum(s["Principal"] == {"Service": "events.amazonaws.com"} for s in invokers) == 3
 
     apis = boto3.client("apigateway", region_name=REGION).get_rest_apis()["items"]
     assert [api["name"] for api in apis] == ["asxdb-dev"]

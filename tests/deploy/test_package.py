@@ -286,3 +286,35 @@ def test_scheduled_refresh_fetches_statements_through_the_packaged_handler(
     assert json.loads(company["response"]["body"])["refresh"]["last_outcome"] == "ok"
     items = json.loads(statement["response"]["body"])["items"]
     assert any(item["key"] == "TotalRevenue" and item["values"][0] for item in items)
+
+
+def test_scheduled_prices_refresh_runs_through_the_packaged_handler(
+    loaded_site, lambda_dir, lambda_runtime, lambda_env, tmp_path
+):
+    """The prices rule's event runs refresh_prices inside the package against the fake Yahoo's
+    chart endpoint; the company's price API then serves the bars it stored."""
+    from tests.fakes import FakeYahoo
+
+    with FakeYahoo(companies={}, any_symbol=True) as fake:
+        report = lambda_package.invoke(
+            lambda_dir,
+            lambda_runtime,
+            [
+                scheduled_event("companies.jobs.refresh_prices"),
+                api_gateway_event("/api/companies/14D/prices/"),
+            ],
+            env={
+                **lambda_env,
+                "YAHOO_BASE_URL": fake.base_url,
+                "YAHOO_REQUESTS_PER_SECOND": "200",
+                "YAHOO_CACHE_DIR": str(tmp_path / "yfinance"),
+                "PRICES_BATCH": "2",
+            },
+        )
+        charted = {seen.symbol for seen in fake.seen if seen.endpoint == "chart"}
+    refresh, prices = report["results"]
+    assert "error" not in refresh, refresh.get("traceback")
+    assert "14D.AX" in charted
+    assert re.search(r"prices_run companies=2 ok=2", report["stderr"] + report["stdout"])
+    payload = json.loads(prices["response"]["body"])
+    assert payload["interval"] == "1d" and len(payload["prices"]) > 200

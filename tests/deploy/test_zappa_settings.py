@@ -59,10 +59,14 @@ def test_keep_warm_only_in_production():
 
 
 @pytest.mark.parametrize("name", STAGES)
-def test_both_jobs_are_scheduled_with_valid_rule_names(name):
+def test_every_job_is_scheduled_with_valid_rule_names(name):
     config = stage(name)
     functions = {event["function"] for event in config["events"]}
-    assert functions == {"companies.jobs.refresh_companies", "companies.jobs.init_companies"}
+    assert functions == {
+        "companies.jobs.refresh_companies",
+        "companies.jobs.refresh_prices",
+        "companies.jobs.init_companies",
+    }
     for function in functions:
         assert re.fullmatch(r"[._A-Za-z0-9]{0,63}", function)  # no hyphen: the handler splits on it
         assert len(f"{config['project_name']}-{name}-{function}") <= 64
@@ -135,6 +139,23 @@ def test_refresh_job_runs_the_refresh_command():
     with mock.patch("companies.jobs.call_command") as call_command:
         jobs.refresh_companies({"detail-type": "Scheduled Event"}, None)
     call_command.assert_called_once_with("refresh_companies")
+
+
+@pytest.mark.parametrize("name", STAGES)
+def test_prices_refresh_runs_after_the_asx_close_on_weekdays(name):
+    (event,) = [e for e in stage(name)["events"] if e["function"].endswith("refresh_prices")]
+    minutes, hours, day, month, weekdays, year = event["expression"][5:-1].split()
+    first, last = (int(h) for h in hours.split("-"))
+    # the ASX closes at 16:00 Sydney time: 05:00 UTC in summer, 06:00 in winter
+    assert first >= 6 and last <= 10 and weekdays == "MON-FRI"
+    assert minutes == "0/5"  # a run every five minutes until every company is done
+
+
+def test_prices_job_runs_the_prices_command():
+    assert "refresh_prices" in get_commands()
+    with mock.patch("companies.jobs.call_command") as call_command:
+        jobs.refresh_prices({"detail-type": "Scheduled Event"}, None)
+    call_command.assert_called_once_with("refresh_prices")
 
 
 def test_check_deploy_is_clean_with_production_settings():

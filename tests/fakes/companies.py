@@ -33,6 +33,9 @@ class FakeCompany:
     delisted: bool = False
     # Yahoo type name ("annualTotalRevenue") -> {period end: raw value}
     points: dict[str, dict[datetime.date, float | int]] = field(default_factory=dict)
+    # how it trades (listing, volatility, dividends, splits), the fixture's "prices" entry;
+    # empty: seeded from the symbol (see tests.fakes.prices)
+    prices: dict = field(default_factory=dict)
 
     @property
     def financial_currency(self) -> str:
@@ -367,7 +370,16 @@ def _fixture_company(spec: dict) -> FakeCompany:
     if spec.get("delisted"):
         return FakeCompany(symbol=symbol, delisted=True)
     profile = {key: value for key, value in spec.items() if key[0].islower() and key[0] != "_"}
-    for key in ("symbol", "kind", "annual", "quarterly", "trailing", "figures", "missing"):
+    for key in (
+        "symbol",
+        "kind",
+        "annual",
+        "quarterly",
+        "trailing",
+        "figures",
+        "missing",
+        "prices",
+    ):
         profile.pop(key, None)
     points = company_points(
         symbol,
@@ -382,7 +394,7 @@ def _fixture_company(spec: dict) -> FakeCompany:
             points.setdefault(type_name, {})[_date(end)] = value
     for type_name, end in spec.get("missing", []):
         points.get(type_name, {}).pop(_date(end), None)
-    return FakeCompany(symbol=symbol, profile=profile, points=points)
+    return FakeCompany(symbol=symbol, profile=profile, points=points, prices=spec.get("prices", {}))
 
 
 def fixture_companies(path: Path = FIXTURE) -> dict[str, FakeCompany]:

@@ -3,22 +3,29 @@ reaches it through scraping.yahoo's URL rewrite, so nothing is mocked and nothin
 machine. Test-only: never on the production path.
 
 It speaks what yfinance 1.7 asks for: the cookie (`fc.yahoo.com` -> `/`), the crumb
-(`/v1/test/getcrumb`), `/v10/finance/quoteSummary/{SYMBOL}`, `/v7/finance/quote?symbols=` and
-`/ws/fundamentals-timeseries/v1/finance/timeseries/{SYMBOL}`, answered from
-tests.fakes.payloads. It serves the companies it is given (default: tests.fakes.companies'
-`fixture_companies`) and, with `any_symbol=True`, a `generated_company` for every other symbol
-(for benchmarks).
+(`/v1/test/getcrumb`), `/v10/finance/quoteSummary/{SYMBOL}`, `/v7/finance/quote?symbols=`,
+`/ws/fundamentals-timeseries/v1/finance/timeseries/{SYMBOL}` and `/v8/finance/chart/{SYMBOL}`
+(daily bars only), answered from tests.fakes.payloads. It serves the companies it is given
+(default: tests.fakes.companies' `fixture_companies`) and, with `any_symbol=True`, a
+`generated_company` for every other symbol (for benchmarks); the chart endpoint also serves
+exchange rates (`AUDUSD=X`, any `AUDxxx=X`).
+
+Prices run from each listing to the fake's "today", `prices_through` (default
+tests.fakes.prices.PRICES_THROUGH, a fixed Friday, so that figures are stable); set it to a
+later date and later bars (and the dividends and splits up to it) appear, as they would on
+Yahoo. `price_series(symbol)` is what the chart endpoint serves for a symbol, as plain Python.
 
 Faults are set at run time, for one symbol or all, one endpoint or every data endpoint, a
 number of times or for good: "429", "500", "timeout" (hang past the client's timeout),
 "slow" (`seconds` of extra latency), "malformed" (truncated JSON), "null_point" (a null in a
-timeseries list). `latency` delays every answer.
+timeseries list; in a chart, the middle bar's close). `latency` delays every answer.
 
     with FakeYahoo() as yahoo:
         yahoo.set_fault("429", symbol="BHP.AX", times=1)
         client = YahooClient(base_url=yahoo.base_url, ...)
 """
 
+import datetime
 import json
 import threading
 import time
@@ -27,19 +34,22 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from tests.fakes.companies import FakeCompany, fixture_companies, generated_company
 from tests.fakes.payloads import (
+    chart_error_payload,
+    chart_payload,
     not_found_payload,
     quote_payload,
     quote_summary_payload,
     timeseries_payload,
 )
+from tests.fakes.prices import PRICES_THROUGH, PriceSeries, company_series, fx_series
 
 CRUMB = "haT3oykhHqZ"  # as recorded in shared/data/yahoo-shapes/getcrumb.response.json
 FAULT_MODES = ("429", "500", "timeout", "slow", "malformed", "null_point")
-DATA_ENDPOINTS = ("quoteSummary", "quote", "timeseries")
+DATA_ENDPOINTS = ("quoteSummary", "quote", "timeseries", "chart")
 
 
 @dataclass
@@ -64,7 +74,7 @@ class Fault:
 @dataclass(frozen=True)
 class Seen:
     at: float  # time.monotonic() when the request arrived
-    endpoint: str  # cookie, crumb, consent, quoteSummary, quote, timeseries, other
+    endpoint: str  # cookie, crumb, consent, quoteSummary, quote, timeseries, chart, other
     symbol: str | None
     status: int | None  # None: the fake hung up without answering
     path: str
@@ -72,7 +82,8 @@ class Seen:
 
 class FakeYahoo:
     """The server. `base_url` is what YahooClient(base_url=...) takes; `seen` lists every
-    request; `count(endpoint=, symbol=)` counts them."""
+    request; `count(endpoint=, symbol=)` counts them. `prices_through` is the fake's "today",
+    the last day of every price series; set it (between requests) to move "today"."""
 
     def __init__(
         self,
@@ -81,12 +92,15 @@ class FakeYahoo:
         any_symbol: bool = False,
         latency: float = 0.0,
         hang_seconds: float = 5.0,
+        prices_through: datetime.date = PRICES_THROUGH,
     ):
         self.companies = fixture_companies() if companies is None else companies
         self.any_symbol = any_symbol
         self.latency = latency
         self.hang_seconds = hang_seconds
+        self.prices_through = prices_through
         self.seen: list[Seen] = []
+        self._series: dict[tuple, PriceSeries] = {}
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -138,7 +152,7 @@ class FakeYahoo:
         seconds: float = 0.15,
     ) -> None:
         """Answer with `mode` instead: for `symbol` (None: every symbol), on `endpoint` (None:
-        quoteSummary, quote and timeseries), `times` times (None: until clear_faults), after
+        quoteSummary, quote, timeseries and chart), `times` times (None: until clear_faults), after
         letting `skip` matching requests through. `seconds` is the extra latency of "slow"."""
         if mode not in FAULT_MODES:
             raise ValueError(f"mode must be one of {FAULT_MODES}")
@@ -189,6 +203,29 @@ class FakeYahoo:
                 company = self.companies.setdefault(symbol, company)
         return company
 
+    def price_series(self, symbol: str) -> PriceSeries | None:
+        """What the chart endpoint serves for `symbol` as of `prices_through`: every bar,
+        dividend and split (tests.fakes.prices.PriceSeries); None when it answers 404 (an
+        unknown or delisted symbol)."""
+        symbol = symbol.upper()
+        through = self.prices_through
+        company = None if "=" in symbol else self.company(symbol)  # "=X": exchange rates
+        if company is not None and company.delisted:
+            return None
+        key = (symbol, through, id(company))
+        with self._lock:
+            series = self._series.get(key)
+        if series is None:
+            if company is None:
+                series = fx_series(symbol, through=through)
+            else:
+                series = company_series(company, through=through)
+            if series is None:
+                return None
+            with self._lock:
+                series = self._series.setdefault(key, series)
+        return series
+
     def sleep(self, seconds: float) -> None:
         if seconds > 0:
             self._stopping.wait(seconds)
@@ -208,6 +245,8 @@ def _route(path: str, query: dict) -> tuple[str, str | None]:
         return "quote", symbols.split(",")[0].upper() or None
     if path.startswith("/ws/fundamentals-timeseries/v1/finance/timeseries/"):
         return "timeseries", path.rsplit("/", 1)[1].upper()
+    if path.startswith("/v8/finance/chart/"):
+        return "chart", unquote(path.rsplit("/", 1)[1]).upper()
     return "other", None
 
 
@@ -257,6 +296,10 @@ class _Handler(BaseHTTPRequestHandler):
                 if entry.get(data_key):
                     entry[data_key][0] = None
                     break
+        if fault and fault.mode == "null_point" and endpoint == "chart" and status == 200:
+            closes = body["chart"]["result"][0]["indicators"]["quote"][0].get("close")
+            if closes:
+                closes[len(closes) // 2] = None
         if fault and fault.mode == "malformed":
             text = json.dumps(body).encode()
             return self._answer(arrived, endpoint, symbol, 200, text[: len(text) // 2], None)
@@ -272,6 +315,8 @@ class _Handler(BaseHTTPRequestHandler):
             return 404, "Not Found"
         if endpoint == "other":
             return 404, {"finance": {"result": None, "error": {"code": "Not Found"}}}
+        if endpoint == "chart":
+            return self._chart(symbol, query)
         company = fake.company(symbol) if symbol else None
         live = company if company is not None and not company.delisted else None
         if endpoint == "quoteSummary":
@@ -287,6 +332,31 @@ class _Handler(BaseHTTPRequestHandler):
         period1 = int(query.get("period1", ["0"])[0])
         period2 = int(query.get("period2", [str(2**40)])[0])
         return 200, timeseries_payload(live, symbol, types, period1, period2)
+
+    def _chart(self, symbol: str | None, query: dict):
+        def first(name: str) -> str | None:
+            return query.get(name, [None])[0]
+
+        interval = first("interval") or "1d"
+        if interval != "1d":
+            return 400, chart_error_payload(
+                "Bad Request",
+                f"Invalid input - interval={interval} is not supported by the fake. "
+                "Valid intervals: [1d]",
+            )
+        series = self.fake.price_series(symbol) if symbol else None
+        if series is None:
+            return 404, chart_error_payload("Not Found", "No data found, symbol may be delisted")
+        try:
+            return 200, chart_payload(
+                series,
+                range_name=first("range"),
+                period1=int(first("period1")) if first("period1") else None,
+                period2=int(first("period2")) if first("period2") else None,
+                events=(first("events") or "").split(","),
+            )
+        except ValueError as exc:
+            return 422, chart_error_payload("Unprocessable Entity", str(exc))
 
     def _json(self, arrived, endpoint, symbol, status, body):
         self._answer(arrived, endpoint, symbol, status, json.dumps(body).encode(), None)

@@ -38,6 +38,7 @@ def test_create_table_makes_every_index_and_is_idempotent(fresh_name, capsys):
         "by-industry-group",
         "by-last-updated",
         "by-refresh-due",
+        "by-prices-due",
     }
 
 
@@ -64,3 +65,40 @@ def test_create_table_adds_the_indexes_an_older_table_lacks(fresh_name, capsys):
     call_command("create_table")
     assert "Added to" in capsys.readouterr().out
     assert "by-refresh-due" in index_names()
+
+
+def test_create_table_rebuilds_an_index_whose_projection_changed(fresh_name, capsys):
+    """A table made before the listing showed the price-based market cap: its listing indexes
+    lack the new columns, and create_table rebuilds them, keeping every item."""
+    schema = models.Company._get_schema()
+    old_columns = [c for c in models.LISTING_COLUMNS if not c.startswith("price_")]
+    client = models.Company._get_connection().connection.client
+    indexes = []
+    for index in schema["global_secondary_indexes"]:
+        projection = dict(index["projection"])
+        if projection.get("NonKeyAttributes"):
+            projection["NonKeyAttributes"] = old_columns
+        indexes.append(
+            {
+                "IndexName": index["index_name"],
+                "KeySchema": index["key_schema"],
+                "Projection": projection,
+            }
+        )
+    client.create_table(
+        TableName=fresh_name,
+        BillingMode="PAY_PER_REQUEST",
+        KeySchema=sorted(schema["key_schema"], key=lambda k: k["KeyType"] != "HASH"),
+        AttributeDefinitions=schema["attribute_definitions"],
+        GlobalSecondaryIndexes=indexes,
+    )
+    from tests import factories
+
+    factories.load_directory(("BHP", "BHP GROUP LIMITED"))
+    call_command("create_table")
+    assert "by-market-cap (rebuilt)" in capsys.readouterr().out
+    table = client.describe_table(TableName=fresh_name)["Table"]
+    for index in table["GlobalSecondaryIndexes"]:
+        if index["Projection"]["ProjectionType"] == "INCLUDE":
+            assert set(index["Projection"]["NonKeyAttributes"]) == set(models.LISTING_COLUMNS)
+    assert [c.ticker for c in models.Company.market_cap_index.query(models.LISTED)] == ["BHP"]

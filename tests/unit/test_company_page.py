@@ -285,8 +285,8 @@ def test_bad_period_is_a_400_that_names_it(client, bhp):
 
 
 def test_unknown_statement_is_a_404(client, bhp):
-    assert client.get("/companies/BHP/dividends/").status_code == 404
-    assert client.get("/companies/BHP/dividends.csv").status_code == 404
+    assert client.get("/companies/BHP/royalties/").status_code == 404
+    assert client.get("/companies/BHP/royalties.csv").status_code == 404
 
 
 def test_lower_case_ticker_redirects_keeping_tab_and_period(client, bhp):
@@ -427,7 +427,7 @@ def test_api_company_has_profile_header_and_refresh_fields(client, bhp):
     [
         ("/api/companies/ZZZZ/", 404),
         ("/api/companies/ZZZZ/statements/income/", 404),
-        ("/api/companies/BHP/statements/dividends/", 404),
+        ("/api/companies/BHP/statements/royalties/", 404),
         ("/api/companies/BHP/statements/income/?period=weekly", 400),
     ],
 )
@@ -460,10 +460,11 @@ def dynamodb_calls(client, bhp):
 
 
 @pytest.mark.parametrize("period", ["annual", "quarterly", "ttm"])
-def test_a_company_page_is_one_get_and_one_query(client, dynamodb_calls, period):
+def test_a_company_page_is_one_get_and_two_queries(client, dynamodb_calls, period):
+    """The company, its statements, and its prices with dividends: three calls side by side."""
     response = client.get(f"/companies/BHP/balance/?period={period}")
     assert response.status_code == 200
-    assert sorted(dynamodb_calls) == ["GetItem", "Query"]
+    assert sorted(dynamodb_calls) == ["GetItem", "Query", "Query"]
 
 
 def items(**values):

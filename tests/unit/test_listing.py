@@ -60,7 +60,8 @@ def test_shared_url_opens_the_same_page(client, directory_of_60):
 def cells_of(response, ticker: str) -> list[str]:
     body = response.content.decode()
     row = body[body.index(f"/companies/{ticker}/") :].split("</tr>")[0]
-    return re.findall(r"<td[^>]*>(.*?)</td>", row)  # name, group, listed, cap, updated
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row)  # name, group, listed, cap, updated
+    return [re.sub(r"<[^>]+>", "", cell) for cell in cells]
 
 
 def test_missing_market_cap_and_date_show_a_dash_not_zero(client, directory_of_60):
@@ -112,6 +113,8 @@ def test_api_returns_the_listing_as_json(client, directory_of_60):
         "industry_group": "Software & Services",
         "listing_date": "2004-11-05",
         "market_cap": 600_000_000,
+        "market_cap_source": "directory",
+        "market_cap_date": None,
         "last_updated": None,
     }
     second = client.get(

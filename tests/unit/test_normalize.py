@@ -175,6 +175,7 @@ def test_profile_fields_are_plain_and_complete():
         "currency": "AUD",
         "financialCurrency": "USD",
         "marketCap": 213936960000.0,
+        "sharesOutstanding": np.float64(5071500000.0),
         "exchange": "ASX",
     }
     profile = profile_fields(info)
@@ -190,6 +191,7 @@ def test_profile_fields_are_plain_and_complete():
         "currency": "AUD",
         "financial_currency": "USD",
         "market_cap": 213936960000,
+        "shares_outstanding": 5071500000,
         "exchange": "ASX",
     }
     assert type(profile["employees"]) is int and type(profile["market_cap"]) is int

@@ -7,7 +7,10 @@ from companies import services
 
 
 class Command(BaseCommand):
-    help = "Create the DynamoDB table and all its indexes if missing, and wait until it is active."
+    help = (
+        "Create the DynamoDB table and all its indexes if missing, rebuild an index whose "
+        "projection changed, and wait until everything is active."
+    )
 
     def handle(self, *args, **options):
         created = services.table_create(wait=True)

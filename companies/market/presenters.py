@@ -1,0 +1,225 @@
+"""What the market side of a company page shows, worked out from what the selectors read: the
+quote line, the valuation cards with their inputs, the price chart's data and its text
+alternative, the dividend history, and the CSV downloads. Nothing here reads the table."""
+
+import csv
+import datetime
+
+from companies.market.selectors import BAR_FIELDS, PRICE_RANGES, Prices
+from companies.templatetags import figures
+
+VALUATION_TITLES = {
+    "pe": ("P/E", "times"),
+    "pb": ("P/B", "times"),
+    "ps": ("P/S", "times"),
+    "ev_ebitda": ("EV/EBITDA", "times"),
+    "dividend_yield": ("Dividend yield", "percent"),
+    "fcf_yield": ("FCF yield", "percent"),
+}
+CLOSES = {"traded": "Traded close", "adjusted": "Total return (dividend-adjusted close)"}
+CLOSE_COLUMN = {"traded": 4, "adjusted": 5}
+LOSS_REASONS = {"negative earnings", "negative EBITDA", "negative book value"}
+
+
+def _money(value, currency: str | None) -> str:
+    if value is None:
+        return figures.MISSING
+    prefix = "A$" if currency == "AUD" else f"{currency} " if currency else ""
+    return f"{prefix}{figures.compact(value)}"
+
+
+def _price(value, currency: str | None) -> str:
+    if value is None:
+        return figures.MISSING
+    prefix = "A$" if currency == "AUD" else f"{currency} " if currency else ""
+    return f"{prefix}{value:,.2f}" if value >= 1 else f"{prefix}{value:,.3f}"
+
+
+def quote_view(quote: dict | None) -> dict | None:
+    """The header's price line: last close and date, day's change, market cap and its basis."""
+    if not quote:
+        return None
+    change = quote.get("change_pct")
+    day = datetime.date.fromisoformat(quote["date"])
+    shares_day = (
+        datetime.date.fromisoformat(quote["shares_date"]) if quote.get("shares_date") else None
+    )
+    cap = quote.get("market_cap")
+    basis = None
+    if cap:
+        basis = (
+            f"{_money(cap, quote['currency'])} = last close × "
+            f"{figures.compact(quote['shares_outstanding'])} shares, {figures.day(day)}; "
+            f"shares: {quote['shares_source']}, {figures.day(shares_day)}"
+        )
+    return {
+        "price": _price(quote["price"], quote["currency"]),
+        "date": day,
+        "change": None
+        if change is None
+        else f"{'+' if change >= 0 else '−'}{abs(change) * 100:.2f}%",
+        "direction": None
+        if change is None
+        else ("up" if change > 0 else "down" if change < 0 else "flat"),
+        "previous": _price(quote.get("previous_close"), quote["currency"]),
+        "market_cap": _money(cap, quote["currency"]) if cap else None,
+        "market_cap_basis": basis,
+    }
+
+
+def _input_text(entry: dict) -> str:
+    when = entry.get("date") or entry.get("period_end")
+    label = "period ending" if entry.get("period_end") else "on"
+    value = entry.get("value")
+    if value is None:
+        shown = figures.MISSING
+    elif abs(value) >= 1000:
+        shown = figures.compact(value)
+    else:
+        shown = f"{value:,.4f}".rstrip("0").rstrip(".")
+    text = f"{entry['name']}: {entry.get('currency') or ''} {shown}".replace(": ", ": ", 1)
+    if when:
+        text += f" ({label} {figures.period_end(when)})"
+    if entry.get("note"):
+        text += f" — {entry['note']}"
+    return " ".join(text.split())
+
+
+def valuation_cards(valuation: dict | None) -> list[dict]:
+    """One card per multiple: its text ("14.2×", "4.5%", "n/m (loss)", "—"), formula, inputs,
+    the exchange rate used, and why it is missing."""
+    cards = []
+    for key, (title, kind) in VALUATION_TITLES.items():
+        entry = (valuation or {}).get(key)
+        if entry is None:
+            continue
+        value, reason = entry.get("value"), entry.get("reason")
+        if value is not None:
+            text = f"{value * 100:.1f}%" if kind == "percent" else f"{value:,.1f}×"
+        elif reason in LOSS_REASONS:
+            text = "n/m (loss)"
+        else:
+            text = figures.MISSING
+        fx = entry.get("fx")
+        cards.append(
+            {
+                "key": key,
+                "title": title,
+                "text": text,
+                "formula": entry.get("formula", ""),
+                "inputs": [_input_text(i) for i in entry.get("inputs", [])],
+                "fx": (
+                    f"{fx['pair']} {fx['rate']:.4f} on {figures.period_end(fx['date'])}: "
+                    "statement figures converted into the price currency"
+                    if fx
+                    else None
+                ),
+                "reason": reason,
+            }
+        )
+    return cards
+
+
+def chart_view(prices: Prices, *, close: str) -> dict:
+    """The price chart's data (oldest first) and its summary for readers without the chart."""
+    column = CLOSE_COLUMN[close]
+    points = [(bar[0], bar[column]) for bar in prices.bars]
+    shown = [value for _, value in points if value is not None]
+    first_day = prices.bars[0][0] if prices.bars else None
+    dividends = [
+        [ex, amount] for ex, amount in (prices.dividends or []) if first_day and ex >= first_day
+    ]
+    return {
+        "data": {
+            "currency": prices.currency,
+            "close": close,
+            "label": CLOSES[close],
+            "interval": prices.interval,
+            "dates": [day for day, _ in points],
+            "values": [value for _, value in points],
+            "dividends": dividends,
+        },
+        "drawn": len(shown) >= 2,
+        "summary": (
+            {
+                "first": _price(shown[0], prices.currency),
+                "last": _price(shown[-1], prices.currency),
+                "high": _price(max(shown), prices.currency),
+                "low": _price(min(shown), prices.currency),
+                "from": figures.period_end(points[0][0]),
+                "to": figures.period_end(points[-1][0]),
+            }
+            if shown
+            else None
+        ),
+        "ranges": [
+            {"key": r.key, "title": r.title, "active": r.key == prices.range.key}
+            for r in PRICE_RANGES.values()
+        ],
+        "closes": [{"key": k, "title": t, "active": k == close} for k, t in CLOSES.items()],
+    }
+
+
+def dividends_view(prices: Prices, *, as_of: str | None) -> dict:
+    """Dividends newest first, the trailing-twelve-month total at the newest bar, and splits.
+    Franking is not in Yahoo's data: it is "—", never a guess."""
+    dividends = list(reversed(prices.dividends or []))
+    ttm = None
+    if as_of:
+        end = datetime.date.fromisoformat(as_of)
+        start = (end - datetime.timedelta(days=365)).isoformat()
+        ttm = sum(amount for ex, amount in dividends if start < ex <= as_of)
+    return {
+        "currency": prices.currency,
+        "rows": [{"ex_date": datetime.date.fromisoformat(ex), "amount": a} for ex, a in dividends],
+        "ttm": ttm,
+        "splits": [
+            {"date": datetime.date.fromisoformat(day), "ratio": _ratio(ratio)}
+            for day, ratio in reversed(prices.splits or [])
+        ],
+    }
+
+
+def _ratio(ratio: float) -> str:
+    """2.0 -> "2:1", 0.5 -> "1:2" (a consolidation)."""
+    if ratio >= 1:
+        return f"{ratio:g}:1"
+    return f"1:{1 / ratio:g}"
+
+
+def ttm_per_share(dividends: list[list], *, as_of: str | None) -> float | None:
+    if not as_of:
+        return None
+    start = (datetime.date.fromisoformat(as_of) - datetime.timedelta(days=365)).isoformat()
+    return sum(amount for ex, amount in dividends if start < ex <= as_of)
+
+
+def write_prices_csv(out, *, prices: Prices) -> None:
+    """Header row, then one row per bar oldest first, raw numbers, empty cells for holes."""
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(BAR_FIELDS)
+    for bar in prices.bars:
+        writer.writerow(["" if value is None else value for value in bar])
+
+
+def write_dividends_csv(out, *, dividends: list[list]) -> None:
+    """Header row `ex_date,amount,franking`, one row per dividend newest first; franking is
+    empty (Yahoo does not give it)."""
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["ex_date", "amount", "franking"])
+    for ex, amount in reversed(dividends):
+        writer.writerow([ex, amount, ""])
+
+
+def market_context(*, company, prices: Prices | None, close: str) -> dict:
+    """The market side of company_detail.html: quote, valuation cards, chart and dividends."""
+    if prices is None:
+        return {"quote": None, "valuation_cards": [], "price_chart": None, "dividends": None}
+    return {
+        "quote": quote_view(company.quote),
+        "valuation_cards": valuation_cards(company.valuation),
+        "price_chart": chart_view(prices, close=close) if prices.bars else None,
+        "dividends": dividends_view(prices, as_of=company.prices_through or prices.newest),
+        "price_range": prices.range.key,
+        "price_close": close,
+    }
