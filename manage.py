@@ -1,5 +1,10 @@
 #!/usr/bin/env python
-"""Django's command-line entry point for ASX DB."""
+"""Django's command-line entry point for ASX DB.
+
+Settings come from the environment and from `.env` in the project root (`make run` writes one
+for DynamoDB Local when there is none). Django's database commands are not offered: the site
+has no SQL database (asxdb_site/commands.py).
+"""
 
 import os
 import sys
@@ -7,7 +12,7 @@ import sys
 
 def main():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "asxdb_site.settings")
-    from django.core.management import execute_from_command_line
+    from asxdb_site.commands import execute_from_command_line
 
     execute_from_command_line(sys.argv)
 

@@ -68,17 +68,26 @@ INIT_STS_ENDPOINT = env("INIT_STS_ENDPOINT", default="https://sts.amazonaws.com/
 INIT_ALLOWED_PRINCIPALS = [
     arn.strip() for arn in env.list("INIT_ALLOWED_PRINCIPALS", default=[]) if arn.strip()
 ]
+# Anyone can post a well-formed proof: STS gets this long to answer (seconds; no answer is a
+# 503), and the site sends at most INIT_STS_PER_MINUTE proofs a minute to STS, counted in the
+# table across every Lambda instance (past it, 429; 0 turns STS-checked init off).
+INIT_STS_TIMEOUT_SECONDS = env.float("INIT_STS_TIMEOUT_SECONDS", default=3.0)
+INIT_STS_PER_MINUTE = env.int("INIT_STS_PER_MINUTE", default=30)
 
 # HTTPS. API Gateway only speaks HTTPS and Zappa marks every request secure, so on Lambda the
 # redirect never fires; it stays off locally, where runserver speaks plain HTTP.
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=False)
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
-SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
+# `preload` asks browsers to hard-code HTTPS for the domain and all its subdomains, and leaving
+# the preload list takes months: an operator's decision for a domain they own, never a default.
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
 SILENCED_SYSTEM_CHECKS = [
     # No CSRF middleware on purpose: nothing authenticates with cookies or sessions (there are
     # none), and the one POST (/init/) is authorised by a signed STS request in its body.
     "security.W003",
+    # "SECURE_HSTS_PRELOAD is not True": off by default on purpose (above).
+    "security.W021",
 ]
 
 INSTALLED_APPS = [
@@ -92,6 +101,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # After CommonMiddleware (which checks the Host first): a method a URL does not answer is a
+    # 405, and a POST to a URL without its slash is a 308, never Django's redirect or error.
+    "asxdb_site.middleware.AllowedMethodsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -160,6 +172,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"line": {"format": "%(levelname)s %(name)s %(message)s"}},
+    "filters": {"one_line_warning": {"()": "asxdb_site.middleware.OneLineWarning"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
@@ -169,5 +182,12 @@ LOGGING = {
         # Zappa's Apache-style access line repeats ours (asxdb_site/middleware.py) with the query
         # string, client address and user agent; one line per request is enough.
         "zappa.wsgi": {"level": "WARNING"},
+        # A request Django refuses as suspicious (a Host not in ALLOWED_HOSTS, too many
+        # parameters, too large a body) is the client's doing: one WARNING line each, without
+        # the traceback Django attaches at ERROR.
+        **{
+            f"django.security.{name}": {"filters": ["one_line_warning"]}
+            for name in ("DisallowedHost", "TooManyFieldsSent", "RequestDataTooBig")
+        },
     },
 }

@@ -4,14 +4,17 @@ signed request instead of sending it to AWS. We check that it is exactly that re
 names this site and is fresh, then send it to STS ourselves (at a fixed endpoint, never one the
 caller names). STS answers only if the signature is good, and its answer is the caller's ARN.
 
-Pure functions and typed errors; the view (companies/init_views.py) decides what to answer.
-A captured proof is only good for this site (the signed server-id header) and for five minutes.
+Pure functions and typed errors; the view (companies/init_views.py) decides what to answer,
+and keeps the site-wide ledger: each proof is accepted once, and only so many go to STS a minute.
+A captured proof is only good for this site (the signed server-id header), for five minutes, once.
 """
 
 import datetime
+import hashlib
 import json
 import re
 import xml.etree.ElementTree as ElementTree
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import requests
@@ -25,7 +28,9 @@ FORWARDED_HEADERS = frozenset(
     {"authorization", "content-type", "x-amz-date", "x-amz-security-token", SERVER_ID_HEADER}
 )
 REQUIRED_SIGNED_HEADERS = frozenset({"host", "x-amz-date", SERVER_ID_HEADER})
-STS_TIMEOUT_SECONDS = (3.05, 10)
+# A signed GetCallerIdentity is about 1 KB, 2-3 KB with a session token; anything much larger
+# is not a proof, and is refused before it is parsed.
+MAX_PROOF_BYTES = 8 * 1024
 PRINTABLE_HEADER = re.compile(r"[\x20-\x7e]*")
 STS_NAMESPACE = "{https://sts.amazonaws.com/doc/2011-06-15/}"
 AUTHORIZATION = re.compile(
@@ -51,6 +56,10 @@ class MalformedProof(InitDenied):
     reason = "malformed"
 
 
+class ProofTooLarge(MalformedProof):
+    reason = "too_large"
+
+
 class NotGetCallerIdentity(InitDenied):
     reason = "not_get_caller_identity"
 
@@ -73,8 +82,18 @@ class PrincipalNotAllowed(InitDenied):
     reason = "principal_not_allowed"
 
 
+class ProofReused(InitDenied):
+    """This exact proof (its signature) was presented before: a proof is accepted once."""
+
+    reason = "replayed"
+
+
 class StsUnavailable(Exception):
     """STS could not be asked (network, timeout, 5xx): nothing was proven either way."""
+
+
+class StsRateLimited(Exception):
+    """The site has sent as many proofs to STS this minute as it may: this one was not sent."""
 
 
 @dataclass(frozen=True)
@@ -85,11 +104,16 @@ class SignedRequest:
 
 
 def parse_proof(raw: bytes) -> SignedRequest:
-    """The JSON the client posts: {"method", "headers", "body"}. Raises MalformedProof."""
+    """The JSON the client posts: {"method", "headers", "body"}, at most MAX_PROOF_BYTES.
+    Raises MalformedProof (ProofTooLarge for a longer body)."""
+    if len(raw) > MAX_PROOF_BYTES:
+        raise ProofTooLarge(f"body is larger than {MAX_PROOF_BYTES} bytes")
     try:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise MalformedProof("body is not JSON") from exc
+    except RecursionError as exc:  # "[[[[…" nested deeper than the parser recurses
+        raise MalformedProof("body nests too deeply") from exc
     if not isinstance(data, dict):
         raise MalformedProof("body is not a JSON object")
     method, headers, body = data.get("method"), data.get("headers"), data.get("body")
@@ -122,24 +146,40 @@ def check_request(proof: SignedRequest, *, server_id: str, now: datetime.datetim
         raise MalformedProof("signed headers must include host, x-amz-date and the server id")
     if proof.headers.get(SERVER_ID_HEADER) != server_id:
         raise WrongServer("signed for another server")
-    try:
-        signed_at = datetime.datetime.strptime(proof.headers.get("x-amz-date", ""), AMZ_DATE_FORMAT)
-    except ValueError as exc:
-        raise MalformedProof("bad X-Amz-Date") from exc
-    if abs(now - signed_at.replace(tzinfo=datetime.UTC)) > MAX_CLOCK_SKEW:
+    if abs(now - signed_at(proof)) > MAX_CLOCK_SKEW:
         raise StaleProof("signed more than five minutes from now")
 
 
-def caller_arn(*, proof: SignedRequest, endpoint: str) -> str:
-    """Send the signed request to STS at `endpoint`; the caller's ARN if STS accepts it.
-    Raises StsRejected (a 4xx: bad signature, unknown key) or StsUnavailable."""
+def signed_at(proof: SignedRequest) -> datetime.datetime:
+    """When the proof was signed (its X-Amz-Date, aware UTC). Raises MalformedProof."""
+    try:
+        when = datetime.datetime.strptime(proof.headers.get("x-amz-date", ""), AMZ_DATE_FORMAT)
+    except ValueError as exc:
+        raise MalformedProof("bad X-Amz-Date") from exc
+    return when.replace(tzinfo=datetime.UTC)
+
+
+def proof_id(proof: SignedRequest) -> str:
+    """A stable name for one proof: the SHA-256 (hex) of its SigV4 signature, which covers
+    everything that is forwarded to STS. For a proof check_request accepted."""
+    match = AUTHORIZATION.fullmatch(proof.headers.get("authorization", ""))
+    if not match:
+        raise MalformedProof("no SigV4 Authorization header")
+    return hashlib.sha256(match["signature"].encode()).hexdigest()
+
+
+def caller_arn(*, proof: SignedRequest, endpoint: str, timeout: float = 3.0) -> str:
+    """Send the signed request to STS at `endpoint`, waiting at most `timeout` seconds to
+    connect and as long for each read; the caller's ARN if STS accepts it.
+    Raises StsRejected (a 4xx: bad signature, unknown key) or StsUnavailable (no answer in
+    time, network, 5xx)."""
     headers = {name: value for name, value in proof.headers.items() if name in FORWARDED_HEADERS}
     try:
         response = requests.post(
             endpoint,
             data=proof.body.encode(),
             headers=headers,
-            timeout=STS_TIMEOUT_SECONDS,
+            timeout=(timeout, timeout),
             allow_redirects=False,
         )
     except requests.RequestException as exc:
@@ -211,9 +251,15 @@ def verify(
     endpoint: str,
     allowed: list[str],
     now: datetime.datetime,
+    timeout: float = 3.0,
+    before_sts: Callable[[SignedRequest], None] = lambda proof: None,
 ) -> str:
     """The whole check, in order; returns the allowed principal or raises InitDenied
-    (or StsUnavailable)."""
+    (or StsUnavailable). `before_sts(proof)` runs once the proof is well formed, for this site
+    and fresh, just before STS is asked: where the caller refuses a replay (ProofReused) or
+    a proof over the site's STS budget (StsRateLimited), so neither ever reaches STS."""
     proof = parse_proof(raw)
     check_request(proof, server_id=server_id, now=now)
-    return authorise(caller_arn(proof=proof, endpoint=endpoint), allowed=allowed)
+    before_sts(proof)
+    arn = caller_arn(proof=proof, endpoint=endpoint, timeout=timeout)
+    return authorise(arn, allowed=allowed)

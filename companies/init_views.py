@@ -5,6 +5,11 @@ client is `manage.py call_init`). On a stage whose API Gateway enforces IAM auth
 own verified identity (the event's requestContext, which Zappa passes through) is accepted too.
 No header a client can set is ever trusted for identity. Anything unproven is a 403 that starts
 nothing; the load runs asynchronously on Lambda (Zappa's `@task`) and inline elsewhere.
+
+Anyone can post a well-formed proof, and each one checked costs an STS round trip, so before
+STS is asked: a body over a few KB is refused unread (413), a proof seen before is refused
+(403, each proof is accepted once), and past INIT_STS_PER_MINUTE proofs a minute, site-wide,
+the answer is 429. Both are kept in the table, so they hold across Lambda instances.
 """
 
 import datetime
@@ -13,10 +18,18 @@ import logging
 from django.conf import settings
 from django.http import JsonResponse
 from django.views.decorators.http import require_POST
+from pynamodb.exceptions import PutError, UpdateError
 
 from companies import iam_init
+from companies.models import INIT_PROOF_RECORD, INIT_STS_RECORD, InitProof, InitStsMinute
 
 log = logging.getLogger(__name__)
+
+CONDITION_FAILED = "ConditionalCheckFailedException"
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
 
 
 def _api_gateway_principal(request) -> str | None:
@@ -31,10 +44,21 @@ def _api_gateway_principal(request) -> str | None:
     return (context.get("identity") or {}).get("userArn") or None
 
 
+def _declared_length(request) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
 @require_POST
 def init(request):
+    if _declared_length(request) > iam_init.MAX_PROOF_BYTES:  # refused before it is read
+        log.warning("init outcome=denied reason=too_large")
+        return _too_large()
     allowed = settings.INIT_ALLOWED_PRINCIPALS
     gateway_arn = _api_gateway_principal(request)
+    now = _now()
     try:
         if gateway_arn and iam_init.principal(gateway_arn) in allowed:
             who, proof = iam_init.principal(gateway_arn), "api_gateway_iam"
@@ -45,13 +69,29 @@ def init(request):
                     server_id=settings.INIT_SERVER_ID,
                     endpoint=settings.INIT_STS_ENDPOINT,
                     allowed=allowed,
-                    now=datetime.datetime.now(datetime.UTC),
+                    now=now,
+                    timeout=settings.INIT_STS_TIMEOUT_SECONDS,
+                    before_sts=lambda signed: _admit(signed, now=now),
                 ),
                 "sts_get_caller_identity",
             )
+    except iam_init.ProofTooLarge:
+        log.warning("init outcome=denied reason=too_large")
+        return _too_large()
+    except iam_init.ProofReused:
+        log.warning("init outcome=denied reason=replayed")
+        return JsonResponse({"error": "proof already used"}, status=403)
     except iam_init.InitDenied as exc:
         log.warning("init outcome=denied reason=%s", exc.reason)
         return JsonResponse({"error": "forbidden"}, status=403)
+    except iam_init.StsRateLimited:
+        log.warning("init outcome=refused reason=sts_rate_limited")
+        retry = 60 - now.second
+        return JsonResponse(
+            {"error": f"too many init attempts this minute; try again in {retry} seconds"},
+            status=429,
+            headers={"Retry-After": str(retry)},
+        )
     except iam_init.StsUnavailable as exc:
         log.error("init outcome=unverified reason=sts_unavailable detail=%r", str(exc))
         return JsonResponse({"error": "could not reach STS to verify the caller"}, status=503)
@@ -62,3 +102,59 @@ def init(request):
     jobs.load_directory(principal=who)
     log.info("init outcome=started principal=%s proof=%s", who, proof)
     return JsonResponse({"started": "init_companies", "principal": who, "proof": proof}, status=202)
+
+
+def _too_large():
+    return JsonResponse(
+        {"error": f"a proof is at most {iam_init.MAX_PROOF_BYTES} bytes"}, status=413
+    )
+
+
+def _admit(proof: iam_init.SignedRequest, *, now: datetime.datetime) -> None:
+    """Before a proof goes to STS: mark it used (a replay is refused), then take one of this
+    minute's STS calls. A proof turned away here is spent all the same; the client signs anew."""
+    init_proof_claim(
+        proof_id=iam_init.proof_id(proof),
+        expires=iam_init.signed_at(proof) + iam_init.MAX_CLOCK_SKEW,
+    )
+    init_sts_call_take(now=now, limit=settings.INIT_STS_PER_MINUTE)
+
+
+# The init ledger: two conditional writes, the only ones the web path makes. (They belong with
+# the other writes in companies/services.py; they are here while that module is being reworked.)
+
+
+def init_proof_claim(*, proof_id: str, expires: datetime.datetime) -> None:
+    """Record the proof `proof_id` (iam_init.proof_id) as used, until `expires` (aware).
+    Raises iam_init.ProofReused when it was recorded before: one conditional PutItem."""
+    try:
+        InitProof(sk=f"{INIT_PROOF_RECORD}{proof_id}", expires=expires).save(
+            condition=InitProof.sk.does_not_exist()
+        )
+    except PutError as exc:
+        if exc.cause_response_code == CONDITION_FAILED:
+            raise iam_init.ProofReused("proof already used") from exc
+        raise
+
+
+def init_sts_call_take(*, now: datetime.datetime, limit: int) -> int:
+    """Count one STS verification in the UTC minute of `now` (aware), site-wide; returns the
+    minute's count. Raises iam_init.StsRateLimited, counting nothing, when `limit` have been made
+    this minute: one UpdateItem, ADD on condition that the count is under the limit."""
+    if limit <= 0:  # INIT_STS_PER_MINUTE=0: proofs are not checked at all
+        raise iam_init.StsRateLimited("no STS verifications allowed")
+    minute = now.astimezone(datetime.UTC).replace(second=0, microsecond=0)
+    counter = InitStsMinute(sk=f"{INIT_STS_RECORD}{minute:%Y-%m-%dT%H:%M}")
+    try:
+        counter.update(
+            actions=[
+                InitStsMinute.calls.add(1),
+                InitStsMinute.expires.set(minute + datetime.timedelta(minutes=5)),
+            ],
+            condition=InitStsMinute.calls.does_not_exist() | (InitStsMinute.calls < limit),
+        )
+    except UpdateError as exc:
+        if exc.cause_response_code == CONDITION_FAILED:
+            raise iam_init.StsRateLimited(f"{limit} STS verifications this minute") from exc
+        raise
+    return counter.calls

@@ -19,6 +19,7 @@ from django.conf import settings
 from pynamodb.attributes import (
     JSONAttribute,
     NumberAttribute,
+    TTLAttribute,
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
@@ -36,11 +37,13 @@ STATEMENT_RECORD = "STMT"
 SITE_PK = "#SITE"
 SITE_STATS_RECORD = "STATS"
 # Market data items sort together under a company (or an exchange rate's `#FX#<PAIR>`):
-# PRICES#<year> (that year's daily bars) < PRICES#DIVIDENDS < PRICES#MONTHLY < PRICES#WEEKLY.
+# PRICES#<year> (that year's daily bars) < PRICES#DIVIDENDS < PRICES#MONTHLY
+# < PRICES#WEEKLY#<first year of a five-year block>.
 PRICES_RECORD = "PRICES"
 DIVIDENDS_RECORD = "PRICES#DIVIDENDS"
 MONTHLY_RECORD = "PRICES#MONTHLY"
 WEEKLY_RECORD = "PRICES#WEEKLY"
+WEEKLY_BLOCK_YEARS = 5  # so that any five years of weeks are at most two items
 FX_PK_PREFIX = "#FX#"
 
 # Separates a sort value from the ticker that breaks ties; below every printable character, so
@@ -192,6 +195,9 @@ class Company(Model):
     price_market_cap = NumberAttribute(null=True)
     price_market_cap_date = UnicodeAttribute(null=True)  # ISO date of the close it used
     quote = JSONAttribute(null=True)  # last close, change, market cap and their inputs
+    # a copy of the PRICES#DIVIDENDS item's lists, so that a company page reads them for free
+    dividends = JSONAttribute(null=True)
+    splits = JSONAttribute(null=True)
     valuation = JSONAttribute(null=True)  # multiples with their formulas and inputs
     prices_through = UnicodeAttribute(null=True)  # ISO date of the newest stored bar
     prices_last_attempt = UTCDateTimeAttribute(null=True)
@@ -269,22 +275,58 @@ class SiteStats(Model):
     sample_data = NumberAttribute(default=0)  # 1 when the directory is the bundled sample
 
 
+# The table's one time-to-live attribute (epoch seconds; services.table_create turns TTL on):
+# DynamoDB deletes an item some time after it passes, so short-lived site items clean up after
+# themselves. Expired items may linger for a while, so code never reads one as still valid.
+TTL_ATTRIBUTE = "expires"
+INIT_PROOF_RECORD = "INIT#PROOF#"
+INIT_STS_RECORD = "INIT#STS#"
+
+
+class InitProof(Model):
+    """A `POST /init/` proof that was used, `sk = INIT#PROOF#<sha256 of its signature>`: written
+    with a condition that it is new, so each proof is accepted once. It expires when the proof
+    would be stale anyway (five minutes after it was signed)."""
+
+    class Meta(TableMeta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True, default=SITE_PK)
+    sk = UnicodeAttribute(range_key=True)
+    expires = TTLAttribute(attr_name=TTL_ATTRIBUTE)
+
+
+class InitStsMinute(Model):
+    """How many `POST /init/` proofs the site sent to STS in one UTC minute, across every Lambda
+    instance: `sk = INIT#STS#<YYYY-MM-DDTHH:MM>`, counted with an atomic ADD on condition that
+    `calls` is under the limit (INIT_STS_PER_MINUTE). Expires a few minutes after its minute."""
+
+    class Meta(TableMeta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True, default=SITE_PK)
+    sk = UnicodeAttribute(range_key=True)
+    calls = NumberAttribute(default=0)
+    expires = TTLAttribute(attr_name=TTL_ATTRIBUTE)
+
+
 class PriceSeries(Model):
     """Market data of a company (`pk` = ticker) or an exchange rate (`pk = #FX#AUDUSD`), one
     item per:
     - calendar year of daily bars, `sk = PRICES#2026`;
-    - compact series of the whole history, `PRICES#WEEKLY` and `PRICES#MONTHLY`: the bar of
-      each week's or month's last trading day, for the long chart ranges;
+    - compact series for the long chart ranges, the bar of each week's or month's last trading
+      day: `PRICES#MONTHLY` over the whole history, and `PRICES#WEEKLY#<year>` over the five
+      years from <year> (a multiple of five), so that a daily refresh rewrites one small block;
     - `PRICES#DIVIDENDS`: `dividends` [[ISO ex-date, amount per share], ...] in the trading
       currency and `splits` [[ISO date, ratio], ...] (2.0 for 2:1), oldest first; Yahoo gives
       no franking, record or payment dates.
 
     `bars` is [[ISO date, open, high, low, close, adj_close, volume], ...] oldest first, figures
     exactly as Yahoo gave them (`close` adjusted for splits only, `adj_close` for splits and
-    dividends), null where Yahoo has a hole. A year holds about 253 bars (~20 KB): no item grows
-    past a year (a compact series, about 1,600 weekly bars for 30 years, stays under 150 KB),
-    and every bar Yahoo ever returned is kept. The records sort so that the years, then the
-    dividends, then the compact series are each one key range.
+    dividends), null where Yahoo has a hole. A year holds about 253 bars (~30 KB), a weekly
+    block about 260 (~15 KB), the monthly series 12 a year (~0.6 KB a year): no item grows past
+    a year or a block except the monthly one, and every bar Yahoo ever returned is kept. The
+    records sort so that years, weekly blocks and the monthly series are each one key range.
     """
 
     class Meta(TableMeta):
@@ -299,7 +341,7 @@ class PriceSeries(Model):
     fetched = UTCDateTimeAttribute()
 
 
-ALL_MODELS = (Company, Statement, SiteStats, PriceSeries)
+ALL_MODELS = (Company, Statement, SiteStats, PriceSeries, InitProof, InitStsMinute)
 
 
 @dataclass(frozen=True)
@@ -342,6 +384,11 @@ DIRECTORY_SORT_KEYS = {
     for column, order in LISTING_ORDERS.items()
     if column != "last_updated"
 }
+
+
+def weekly_record(year: int) -> str:
+    """The weekly block holding `year`: PRICES#WEEKLY#2025 holds 2025 to 2029."""
+    return f"{WEEKLY_RECORD}#{year - year % WEEKLY_BLOCK_YEARS}"
 
 
 def index_key(prefix_value: str | None, ticker: str) -> str:

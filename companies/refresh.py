@@ -174,11 +174,37 @@ def companies_refresh(
     No company starts once less than `REFRESH_COMPANY_SECONDS` of the budget is left; those are
     reported as DEFERRED and stay due. `progress(total)` returns a callable ticked per company.
     """
-    started = time.monotonic()
-    deadline = started + budget_seconds
     client = client or yahoo_client()
     if tickers is None:
         tickers = selectors.companies_due(now=_now(), limit=limit)
+    return refresh_run(
+        tickers=tickers,
+        refresh_one=lambda ticker: company_refresh(ticker=ticker, client=client),
+        record_unexpected=_record_unexpected,
+        concurrency=concurrency,
+        budget_seconds=budget_seconds,
+        progress=progress,
+        what="refresh",
+    )
+
+
+def refresh_run(
+    *,
+    tickers: list[str],
+    refresh_one: Callable[[str], CompanyOutcome],
+    record_unexpected: Callable[[str, Exception], None],
+    concurrency: int,
+    budget_seconds: float,
+    progress: Callable[[int], Callable[[], None]] | None,
+    what: str,
+) -> RefreshReport:
+    """Run `refresh_one` over `tickers`, `concurrency` at a time, within `budget_seconds` (no
+    company starts with less than its slowest yet, at least REFRESH_COMPANY_SECONDS, left: it is
+    DEFERRED). A storage error or an unexpected exception fails that company alone (the latter
+    recorded with `record_unexpected`, so it backs off). Logs a line per company and a summary,
+    `what` naming the run ("refresh", "prices")."""
+    started = time.monotonic()
+    deadline = started + budget_seconds
     tick = progress(len(tickers)) if progress else (lambda: None)
     slowest = [float(settings.REFRESH_COMPANY_SECONDS)]
 
@@ -186,24 +212,25 @@ def companies_refresh(
         if time.monotonic() + slowest[0] > deadline:
             return CompanyOutcome(ticker, DEFERRED)
         try:
-            outcome = company_refresh(ticker=ticker, client=client)
+            outcome = refresh_one(ticker)
         except PynamoDBException as exc:  # throttled or failed write: this company only
             return CompanyOutcome(ticker, STORAGE_ERROR, detail=str(exc)[:200])
         except Exception as exc:  # one company's surprise must not fail the run, nor stay first
-            log.exception("refresh ticker=%s outcome='unexpected error'", ticker)
-            _record_unexpected(ticker, exc)
+            log.exception("%s ticker=%s outcome='unexpected error'", what, ticker)
+            record_unexpected(ticker, exc)
             return CompanyOutcome(ticker, UNEXPECTED_ERROR, detail=repr(exc)[:200])
         slowest[0] = max(slowest[0], outcome.seconds)
         return outcome
 
     report = RefreshReport()
-    with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="refresh") as pool:
+    with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix=what) as pool:
         for future in as_completed([pool.submit(run, ticker) for ticker in tickers]):
             outcome = future.result()
             report.outcomes.append(outcome)
             if outcome.outcome != DEFERRED:
                 log.info(
-                    "refresh ticker=%s outcome=%r periods=%d seconds=%.2f%s",
+                    "%s ticker=%s outcome=%r periods=%d seconds=%.2f%s",
+                    what,
                     outcome.ticker,
                     outcome.outcome,
                     outcome.periods,
@@ -213,7 +240,8 @@ def companies_refresh(
             tick()
     report.seconds = time.monotonic() - started
     log.info(
-        "refresh_run companies=%d ok=%d failed=%d deferred=%d seconds=%.1f",
+        "%s_run companies=%d ok=%d failed=%d deferred=%d seconds=%.1f",
+        what,
         len(report.outcomes),
         report.succeeded,
         report.failed,

@@ -192,27 +192,6 @@ def company_get(*, ticker: str) -> Company | None:
         return None
 
 
-def company_near_matches(*, query: str, limit: int = 10) -> list[ListingRow]:
-    """Listed companies whose ticker or name starts with `query`, or failing that with a shorter
-    prefix of it (6 characters down to 1) that matches anything: at most fourteen small index
-    queries, for the 404 page and the ticker box, never for listings."""
-    query = query.strip()
-    found: dict[str, ListingRow] = {}
-    # The whole query, then prefixes of at most six characters (a ticker's length): a long
-    # query that matches nothing costs at most fourteen small queries, not two per character.
-    for length in sorted({len(query), *range(min(len(query), 6), 0, -1)}, reverse=True):
-        prefix = query[:length]
-        for condition, index in (
-            (Company.by_ticker.startswith(prefix.upper()), Company.ticker_index),
-            (Company.by_name.startswith(prefix.casefold()), Company.name_index),
-        ):
-            for company in index.query(LISTED, condition, limit=limit):
-                found.setdefault(company.ticker, ListingRow.from_company(company))
-        if found:
-            break
-    return list(found.values())[:limit]
-
-
 @dataclass(frozen=True)
 class PeriodColumn:
     end: datetime.date
@@ -338,10 +317,10 @@ def company_with_statements(
     today: datetime.date | None = None,
 ) -> tuple[Company | None, dict[str, dict[str, StatementTable]], Prices | None]:
     """`company_get`, `company_statement_tables` and (with `price_range`) the company's prices
-    and dividends at once: the GetItem and the two Queries are independent, so they run side
-    by side and a page waits for the slowest, not the sum. The tables and prices are empty for
-    an unknown or never-fetched company. Kept in process memory for COMPANY_CACHE_SECONDS: a
-    company's figures change once a day at most."""
+    at once (its dividends are on the company item): the GetItem and the two Queries are
+    independent, so they run side by side and a page waits for the slowest, not the sum. The
+    tables and prices are empty for an unknown or never-fetched company. Kept in process
+    memory for COMPANY_CACHE_SECONDS: a company's figures change once a day at most."""
     range_key = price_range.key if price_range else ""
     cache_key = f"company:{ticker}:{','.join(period_types)}:{range_key}"
     found = cache.get(cache_key)
@@ -353,7 +332,6 @@ def company_with_statements(
                 ticker=ticker,
                 price_range=price_range,
                 today=today or datetime.datetime.now(datetime.UTC).date(),
-                with_events=True,
             )
             if price_range
             else None

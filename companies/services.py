@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.cache import cache
 from pynamodb.exceptions import DeleteError
 
+from companies.finding.search import forget_index
 from companies.models import (
     ALL_MODELS,
     DELISTED,
@@ -49,16 +50,31 @@ def table_create(*, wait: bool = True) -> list[str]:
     """Create the table with all its indexes, or bring an existing table's indexes up to the
     models: add the missing ones and rebuild those whose projection changed (delete, then
     create; one at a time, as DynamoDB requires). Returns what it did: "table", index names,
-    and "<name> (rebuilt)"."""
+    and "<name> (rebuilt)"; and turns on time to live (models.TTL_ATTRIBUTE) where it is off
+    ("time to live"). Needs dynamodb:DescribeTimeToLive and dynamodb:UpdateTimeToLive too."""
+    from companies.models import TTL_ATTRIBUTE
+
     model = ALL_MODELS[0]
-    if not model.exists():
-        model.create_table(wait=wait)
-        return ["table"]
     client = model._get_connection().connection.client
     table_name = model.Meta.table_name
+
+    def ttl_enable() -> list[str]:
+        ttl = client.describe_time_to_live(TableName=table_name)["TimeToLiveDescription"]
+        if ttl["TimeToLiveStatus"] != "DISABLED":
+            return []  # on, or on its way on or off: DynamoDB allows one change at a time
+        client.update_time_to_live(
+            TableName=table_name,
+            TimeToLiveSpecification={"Enabled": True, "AttributeName": TTL_ATTRIBUTE},
+        )
+        return ["time to live"]
+
+    if not model.exists():
+        model.create_table(wait=wait)
+        ttl_enable()
+        return ["table"]
     table = client.describe_table(TableName=table_name)["Table"]
     present = {index["IndexName"]: index for index in table.get("GlobalSecondaryIndexes", [])}
-    done = []
+    done = ttl_enable()
     for index in model._get_schema()["global_secondary_indexes"]:
         name = index["index_name"]
         if name in present and _same_projection(present[name]["Projection"], index["projection"]):
@@ -296,6 +312,7 @@ def directory_load(
         sample_data=int(sample_data),
     ).save()
     cache.clear()
+    forget_index()  # this process's search index; other processes' expire on their own
     log.info(
         "directory_load source=%s added=%d updated=%d unchanged=%d relisted=%d delisted=%d "
         "rejected=%d",

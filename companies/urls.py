@@ -1,6 +1,7 @@
 from django.urls import path
 
-from companies import api, init_views, views
+from companies import api, init_views, legacy, views
+from companies.finding import views as finding_views
 from companies.market import api as market_api
 from companies.market import views as market_views
 
@@ -43,7 +44,10 @@ urlpatterns = [
         views.company_statement,
         name="company_statement",
     ),
-    path("search/", views.search, name="search"),
+    # /search/ with a q is the search; without one, and the original ASX DB's other URLs: 301s
+    path("search/", legacy.search_or_listing(finding_views.search), name="search"),
+    *legacy.urlpatterns,
+    path("api/search/", finding_views.api_search, name="api_search"),
     path("init/", init_views.init, name="init"),
     path("api/companies/", api.company_list, name="api_company_list"),
     path("api/companies/<str:ticker>/", api.company_detail, name="api_company_detail"),

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from companies import api, presenters, selectors
 from companies.cursors import InvalidCursor
+from companies.finding.search import SUGGESTIONS, directory_index
 from companies.forms import ALL_LINES, TICKER_PATTERN, DirectoryQuery, StatementQuery
 from companies.market import presenters as market_presenters
 from companies.market.forms import PriceQuery
@@ -137,7 +138,8 @@ def _statement_download(request, ticker, statement):
 
 
 def _company_page(request, ticker, *, statement):
-    if not TICKER_PATTERN.fullmatch(ticker):
+    # an unknown ticker costs no read: the directory index (in memory) knows every company
+    if not TICKER_PATTERN.fullmatch(ticker) or directory_index().get(ticker) is None:
         return company_not_found(request, ticker)
     if ticker != ticker.upper():
         url = reverse(
@@ -176,21 +178,23 @@ def _company_page(request, ticker, *, statement):
 
 
 def company_not_found(request, ticker):
-    """The 404 of an unknown ticker: what was asked, near matches, the search box."""
-    matches = selectors.company_near_matches(query=ticker[:6]) if ticker else []
-    context = {"ticker": ticker, "search_query": ticker, "matches": matches}
+    """The 404 of an unknown ticker: what was asked (at most 60 characters), near matches from
+    the in-memory directory index, the search box."""
+    asked = ticker[:60]
+    index = directory_index()
+    hits = index.search(asked, limit=SUGGESTIONS) if asked.strip() else []
+    near_prefix, near = (
+        ("", []) if hits or not asked.strip() else index.near(asked, limit=SUGGESTIONS)
+    )
+    context = {
+        "ticker": asked,
+        "search_query": asked,
+        "hits": hits,
+        "near_prefix": near_prefix,
+        "near": near,
+    }
     return render(request, "404.html", context, status=404)
 
 
-def search(request):
-    """The ticker box: straight to the company when the ticker exists, else near matches."""
-    query = request.GET.get("q", "").strip()
-    if TICKER_PATTERN.fullmatch(query) and selectors.company_get(ticker=query):
-        return redirect("company_detail", ticker=query.upper())
-    matches = selectors.company_near_matches(query=query[:60])
-    context = {"search_query": query, "matches": matches}
-    return render(request, "companies/search.html", context)
-
-
 def not_found(request, exception=None):
-    return render(request, "404.html", {"matches": []}, status=404)
+    return render(request, "404.html", {"hits": []}, status=404)

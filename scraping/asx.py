@@ -20,6 +20,13 @@ from urllib3.exceptions import TimeoutError as Urllib3TimeoutError
 from scraping.errors import DirectoryFormatError, DirectoryUnavailable
 
 TICKER = re.compile(r"[A-Z0-9]{1,6}")
+# The listing indexes key on a company's name and group (case-folded, then the ticker), and
+# DynamoDB caps an index range key at 1,024 bytes: a longer value could not be stored at all.
+MAX_TEXT_BYTES = 1000
+# Control characters (C0, DEL, C1) and the bidirectional controls (embeddings, overrides,
+# isolates, marks): invisible, and able to make a name read as another. Every other character,
+# any script, is kept.
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 MARKET_CAP = re.compile(r"\d+(?:\.\d*)?")
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y")
 
@@ -80,6 +87,12 @@ class _Rejected(ValueError):
         self.ticker = ticker
 
 
+def clean_text(text: str) -> str:
+    """`text` as it may be shown: control and bidirectional-control characters removed,
+    whitespace runs (tabs, line breaks) collapsed to one space, ends trimmed."""
+    return " ".join(_UNSAFE.sub(lambda m: " " if m[0].isspace() else "", text).split())
+
+
 def directory_rows(text: str, *, source: str = "") -> Directory:
     """Parse any ASX directory layout by header name.
 
@@ -87,8 +100,10 @@ def directory_rows(text: str, *, source: str = "") -> Directory:
     blanks) are skipped, and columns the layout lacks come back as None. Blank lines
     are ignored. A line becomes a RejectedRow when it has no ticker, a ticker that is
     not 1-6 letters or digits, the ticker of an earlier loaded line, an unparseable
-    listing date, or more cells than the header. Market caps are whole A$; N/A,
-    SUSPENDED, --, 0 and anything else unparseable are None (missing, not zero).
+    listing date, a name or group longer than MAX_TEXT_BYTES (UTF-8), or more cells than the
+    header. Names and groups lose control and bidirectional-control characters (clean_text).
+    Market caps are whole A$; N/A, SUSPENDED, --, 0 and anything else unparseable are None
+    (missing, not zero).
 
     Raises DirectoryFormatError when no header with an ASX code column is found, or
     the CSV itself is broken.
@@ -231,18 +246,27 @@ def _row(
         raise _Rejected(f"invalid ticker {ticker!r}")
     if ticker in seen:
         raise _Rejected(f"duplicate ticker {ticker} (first on line {seen[ticker]})")
+    name, group = (clean_text(values.get(field, "")) for field in ("name", "industry_group"))
     try:
         listing_date = _listing_date(values.get("listing_date", ""))
-    except _Rejected as bad_date:
-        raise _Rejected(str(bad_date), ticker=ticker) from None
+        _fits(name, "name")
+        _fits(group, "industry group")
+    except _Rejected as bad_value:
+        raise _Rejected(str(bad_value), ticker=ticker) from None
     return DirectoryRow(
         ticker=ticker,
-        name=values.get("name", ""),
-        industry_group=values.get("industry_group") or None,
+        name=name,
+        industry_group=group or None,
         listing_date=listing_date,
         market_cap=_market_cap(values.get("market_cap", "")),
         line=line,
     )
+
+
+def _fits(text: str, what: str) -> None:
+    # Case folding can lengthen a character's UTF-8 ("\u0390" becomes three characters).
+    if max(len(text.encode()), len(text.casefold().encode())) > MAX_TEXT_BYTES:
+        raise _Rejected(f"{what} longer than {MAX_TEXT_BYTES} bytes")
 
 
 def _listing_date(text: str) -> datetime.date | None:

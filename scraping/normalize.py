@@ -16,6 +16,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
+from scraping.asx import clean_text
 from scraping.errors import MalformedPayload, NoStatements
 
 # What fetching distinguishes (companies.statements.vocabulary names them for the site; a test
@@ -169,10 +170,11 @@ def statement_periods(
 
 
 def _text(value) -> str | None:
+    """Yahoo's text as it may be shown (no control or bidirectional-control characters, one
+    space between words), or None when nothing is left."""
     if value is None:
         return None
-    text = " ".join(str(value).split())
-    return text or None
+    return clean_text(str(value)) or None
 
 
 def _whole(value) -> int | None:

@@ -11,9 +11,13 @@ _table_names = itertools.count()
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
+    from companies.finding.search import forget_index
+
     cache.clear()
+    forget_index()
     yield
     cache.clear()
+    forget_index()
 
 
 @pytest.fixture

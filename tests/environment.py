@@ -20,4 +20,6 @@ os.environ.update(
         "ASX_DIRECTORY_FALLBACK_URL": "http://127.0.0.1:9/unreachable-in-tests",
     }
 )
-os.environ.pop("DYNAMODB_ENDPOINT_URL", None)
+# Empty, not absent: settings read a `.env` (which `make run` writes for DynamoDB Local) for any
+# variable the environment lacks, and treat "" as unset (AWS, here moto).
+os.environ["DYNAMODB_ENDPOINT_URL"] = ""

@@ -120,15 +120,13 @@ def valuation_cards(valuation: dict | None) -> list[dict]:
     return cards
 
 
-def chart_view(prices: Prices, *, close: str) -> dict:
+def chart_view(prices: Prices, *, close: str, dividends: list[list]) -> dict:
     """The price chart's data (oldest first) and its summary for readers without the chart."""
     column = CLOSE_COLUMN[close]
     points = [(bar[0], bar[column]) for bar in prices.bars]
     shown = [value for _, value in points if value is not None]
     first_day = prices.bars[0][0] if prices.bars else None
-    dividends = [
-        [ex, amount] for ex, amount in (prices.dividends or []) if first_day and ex >= first_day
-    ]
+    dividends = [[ex, amount] for ex, amount in dividends if first_day and ex >= first_day]
     return {
         "data": {
             "currency": prices.currency,
@@ -160,22 +158,23 @@ def chart_view(prices: Prices, *, close: str) -> dict:
     }
 
 
-def dividends_view(prices: Prices, *, as_of: str | None) -> dict:
+def dividends_view(company, *, as_of: str | None) -> dict:
     """Dividends newest first, the trailing-twelve-month total at the newest bar, and splits.
     Franking is not in Yahoo's data: it is "—", never a guess."""
-    dividends = list(reversed(prices.dividends or []))
+    dividends = list(reversed(company.dividends or []))
+    currency = (company.quote or {}).get("currency")
     ttm = None
     if as_of:
         end = datetime.date.fromisoformat(as_of)
         start = (end - datetime.timedelta(days=365)).isoformat()
         ttm = sum(amount for ex, amount in dividends if start < ex <= as_of)
     return {
-        "currency": prices.currency,
+        "currency": currency,
         "rows": [{"ex_date": datetime.date.fromisoformat(ex), "amount": a} for ex, a in dividends],
         "ttm": ttm,
         "splits": [
             {"date": datetime.date.fromisoformat(day), "ratio": _ratio(ratio)}
-            for day, ratio in reversed(prices.splits or [])
+            for day, ratio in reversed(company.splits or [])
         ],
     }
 
@@ -218,8 +217,12 @@ def market_context(*, company, prices: Prices | None, close: str) -> dict:
     return {
         "quote": quote_view(company.quote),
         "valuation_cards": valuation_cards(company.valuation),
-        "price_chart": chart_view(prices, close=close) if prices.bars else None,
-        "dividends": dividends_view(prices, as_of=company.prices_through or prices.newest),
+        "price_chart": (
+            chart_view(prices, close=close, dividends=company.dividends or [])
+            if prices.bars
+            else None
+        ),
+        "dividends": dividends_view(company, as_of=company.prices_through or prices.newest),
         "price_range": prices.range.key,
         "price_close": close,
     }

@@ -16,7 +16,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, as_completed
 
 from django.conf import settings
 from pynamodb.exceptions import PynamoDBException
@@ -25,13 +24,12 @@ from companies import selectors
 from companies.market import services, valuation
 from companies.models import REFRESH_OK
 from companies.refresh import (
-    DEFERRED,
     NOT_IN_DIRECTORY,
-    STORAGE_ERROR,
     UNEXPECTED_ERROR,
     CompanyOutcome,
     RefreshReport,
     backoff,
+    refresh_run,
     yahoo_client,
 )
 from scraping import errors
@@ -196,6 +194,8 @@ def company_prices_record(
         ticker=company.ticker,
         quote=quote,
         valuation=multiples,
+        dividends=stored.dividends,
+        splits=stored.splits,
         through=stored.through,
         attempted_at=attempted_at,
         next_attempt=next_prices_due(attempted_at),
@@ -233,52 +233,19 @@ def prices_refresh(
     """Refresh the prices of `tickers`, or else of the `limit` companies most overdue,
     `concurrency` at a time, starting none once less than REFRESH_COMPANY_SECONDS of the
     budget is left (those are DEFERRED and stay due)."""
-    started = time.monotonic()
-    deadline = started + budget_seconds
     client = client or yahoo_client()
     now = _now()
     if tickers is None:
         tickers = selectors.companies_prices_due(now=now, limit=limit)
     rates = ExchangeRates(client=client, now=now)
-    tick = progress(len(tickers)) if progress else (lambda: None)
-    slowest = [float(settings.REFRESH_COMPANY_SECONDS)]
-
-    def run(ticker: str) -> CompanyOutcome:
-        if time.monotonic() + slowest[0] > deadline:
-            return CompanyOutcome(ticker, DEFERRED)
-        try:
-            outcome = company_prices_refresh(ticker=ticker, client=client, rates=rates)
-        except PynamoDBException as exc:  # throttled or failed write: this company only
-            return CompanyOutcome(ticker, STORAGE_ERROR, detail=str(exc)[:200])
-        except Exception as exc:  # one company's surprise must not fail the run
-            log.exception("prices ticker=%s outcome='unexpected error'", ticker)
-            _record_unexpected(ticker, exc)
-            return CompanyOutcome(ticker, UNEXPECTED_ERROR, detail=repr(exc)[:200])
-        slowest[0] = max(slowest[0], outcome.seconds)
-        return outcome
-
-    report = RefreshReport()
-    with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="prices") as pool:
-        for future in as_completed([pool.submit(run, ticker) for ticker in tickers]):
-            outcome = future.result()
-            report.outcomes.append(outcome)
-            if outcome.outcome != DEFERRED:
-                log.info(
-                    "prices ticker=%s outcome=%r items=%d seconds=%.2f%s",
-                    outcome.ticker,
-                    outcome.outcome,
-                    outcome.periods,
-                    outcome.seconds,
-                    f" detail={outcome.detail!r}" if outcome.detail else "",
-                )
-            tick()
-    report.seconds = time.monotonic() - started
-    log.info(
-        "prices_run companies=%d ok=%d failed=%d deferred=%d seconds=%.1f",
-        len(report.outcomes),
-        report.succeeded,
-        report.failed,
-        report.deferred,
-        report.seconds,
+    return refresh_run(
+        tickers=tickers,
+        refresh_one=lambda ticker: company_prices_refresh(
+            ticker=ticker, client=client, rates=rates
+        ),
+        record_unexpected=_record_unexpected,
+        concurrency=concurrency,
+        budget_seconds=budget_seconds,
+        progress=progress,
+        what="prices",
     )
-    return report

@@ -1,6 +1,5 @@
 """Every read of market data the web path makes: a company's prices over a chart range, and its
-dividends and splits. A range is one Query of at most two items for the API (a page adds the
-dividends item to the same Query)."""
+dividends and splits. A range is one Query of at most two items."""
 
 import datetime
 from dataclasses import dataclass
@@ -9,8 +8,8 @@ from companies.models import (
     DIVIDENDS_RECORD,
     MONTHLY_RECORD,
     PRICES_RECORD,
-    WEEKLY_RECORD,
     PriceSeries,
+    weekly_record,
 )
 
 
@@ -28,12 +27,12 @@ PRICE_RANGES = {
         PriceRange("1m", "1M", 31, "1d"),
         PriceRange("6m", "6M", 183, "1d"),
         PriceRange("1y", "1Y", 366, "1d"),
-        PriceRange("5y", "5Y", 5 * 366, "1wk"),
+        # at most five years, so that the weeks lie in at most two five-year blocks
+        PriceRange("5y", "5Y", 5 * 365, "1wk"),
         PriceRange("max", "Max", None, "1mo"),
     )
 }
 DEFAULT_RANGE = "1y"
-COMPACT_RECORDS = {"1wk": WEEKLY_RECORD, "1mo": MONTHLY_RECORD}
 BAR_FIELDS = ("date", "open", "high", "low", "close", "adj_close", "volume")
 
 
@@ -44,8 +43,6 @@ class Prices:
     interval: str
     currency: str | None
     bars: list[list]  # [date, open, high, low, close, adj_close, volume], oldest first
-    dividends: list[list] | None  # [[ex-date, amount]] oldest first; None when not read
-    splits: list[list] | None
 
     @property
     def newest(self) -> str | None:
@@ -57,57 +54,42 @@ def _year(record: str) -> int:
 
 
 def company_prices(
-    *,
-    ticker: str,
-    price_range: PriceRange,
-    today: datetime.date,
-    with_events: bool = False,
-    every_day: bool = False,
+    *, ticker: str, price_range: PriceRange, today: datetime.date, every_day: bool = False
 ) -> Prices:
     """The bars of `price_range` up to the newest stored bar, oldest first: daily bars for the
-    short ranges (the years they span, at most two items), the compact weekly or monthly series
-    for 5y and max (one item), or with `every_day` every stored daily bar (a download of the
-    whole history). `with_events` reads the dividends and splits in the same Query. `today`
-    bounds which years are read. One Query."""
+    short ranges (the years they span), the weekly blocks for 5y, the monthly series for max,
+    or with `every_day` every stored daily bar (a download of the whole history). `today`
+    bounds which items are read. One Query, of at most two items unless `every_day`."""
     interval = "1d" if every_day else price_range.interval
+    start = today - datetime.timedelta(days=price_range.days or 0)
     if interval == "1d":
-        first_year = (
-            datetime.date.min.year + 1
-            if every_day or price_range.days is None
-            else (today - datetime.timedelta(days=price_range.days)).year
-        )
-        low = f"{PRICES_RECORD}#{first_year:04d}"
-        high = DIVIDENDS_RECORD if with_events else f"{PRICES_RECORD}#{today.year:04d}"
+        first_year = 1 if every_day or price_range.days is None else start.year
+        low, high = f"{PRICES_RECORD}#{first_year:04d}", f"{PRICES_RECORD}#{today.year:04d}"
+    elif interval == "1wk":
+        low, high = weekly_record(start.year), weekly_record(today.year)
     else:
-        record = COMPACT_RECORDS[interval]
-        low, high = (DIVIDENDS_RECORD, record) if with_events else (record, record)
-    bars: list[list] = []
-    events = None
+        low = high = MONTHLY_RECORD
+    by_day: dict[str, list] = {}
     currency = None
     for item in PriceSeries.query(ticker, PriceSeries.sk.between(low, high)):
-        if item.sk == DIVIDENDS_RECORD:
-            events = item
-            continue
-        if interval == "1d" and not item.sk[len(PRICES_RECORD) + 1 :].isdigit():
-            continue
-        if interval != "1d" and item.sk != COMPACT_RECORDS[interval]:
-            continue  # a page's Query of the weekly series also passes the monthly one
-        bars.extend(item.bars or [])
+        by_day.update({bar[0]: bar for bar in item.bars or []})
         currency = currency or item.currency
-    bars.sort(key=lambda bar: bar[0])
+    bars = [by_day[day] for day in sorted(by_day)]
+    if interval == "1wk":
+        bars = _last_of_each_week(bars)  # a week across two blocks has a bar in each
     if bars and price_range.days is not None and not every_day:
         newest = datetime.date.fromisoformat(bars[-1][0])
-        start = (newest - datetime.timedelta(days=price_range.days)).isoformat()
-        bars = [bar for bar in bars if bar[0] > start]
-    return Prices(
-        ticker=ticker,
-        range=price_range,
-        interval=interval,
-        currency=currency or (events.currency if events else None),
-        bars=bars,
-        dividends=(events.dividends or []) if events else ([] if with_events else None),
-        splits=(events.splits or []) if events else ([] if with_events else None),
-    )
+        first = (newest - datetime.timedelta(days=price_range.days)).isoformat()
+        bars = [bar for bar in bars if bar[0] > first]
+    return Prices(ticker=ticker, range=price_range, interval=interval, currency=currency, bars=bars)
+
+
+def _last_of_each_week(bars: list[list]) -> list[list]:
+    weeks: dict[tuple[int, int], list] = {}
+    for bar in bars:
+        iso = datetime.date.fromisoformat(bar[0]).isocalendar()
+        weeks[(iso.year, iso.week)] = bar
+    return sorted(weeks.values())
 
 
 def company_dividends(*, ticker: str) -> PriceSeries | None:

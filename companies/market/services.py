@@ -18,10 +18,10 @@ from companies.models import (
     MONTHLY_RECORD,
     PRICES_RECORD,
     REFRESH_OK,
-    WEEKLY_RECORD,
     Company,
     PriceSeries,
     index_key,
+    weekly_record,
 )
 
 if TYPE_CHECKING:  # the web path must not import pandas, which normalize needs
@@ -75,16 +75,24 @@ def prices_store(
     *, pk: str, history: "PriceHistory", fetched_at: datetime.datetime
 ) -> StoredPrices:
     """Merge a fetch into the stored series of `pk` (a ticker, or exchange_rate_pk(pair)): one
-    Query (the years the fetch touches, dividends and the compact series), then one batch of
-    writes of what changed. Dividends and splits the fetch returns are added to those stored."""
+    Query for the years the fetch touches, the dividends and the monthly series, one for the
+    weekly blocks it touches, then one batch of writes of what changed. Dividends and splits
+    the fetch returns are added to those stored."""
     years = sorted({int(bar[0][:4]) for bar in history.bars})
     first_year = years[0] if years else fetched_at.year
     stored = {
         item.sk: item
         for item in PriceSeries.query(
-            pk, PriceSeries.sk.between(year_record(first_year), WEEKLY_RECORD)
+            pk, PriceSeries.sk.between(year_record(first_year), MONTHLY_RECORD)
         )
     }
+    if years:
+        stored |= {
+            item.sk: item
+            for item in PriceSeries.query(
+                pk, PriceSeries.sk.between(weekly_record(years[0]), weekly_record(years[-1]))
+            )
+        }
     events = stored.get(DIVIDENDS_RECORD)
     writes: list = []
 
@@ -106,11 +114,16 @@ def prices_store(
             )
         merged_years[year] = by_day
     touched = [bar for year in years for bar in sorted(merged_years[year].values())]
-    for record, period_of in ((WEEKLY_RECORD, week_of), (MONTHLY_RECORD, month_of)):
+    compact = [(MONTHLY_RECORD, month_of, touched)]
+    for block in sorted({weekly_record(year) for year in years}):
+        # a week belongs to the block of its last day's year
+        in_block = [bar for bar in touched if weekly_record(int(bar[0][:4])) == block]
+        compact.append((block, week_of, in_block))
+    for record, period_of, bars in compact:
         item = stored.get(record)
         series = {period_of(bar[0]): bar for bar in ((item and item.bars) or [])}
         before = dict(series)
-        _compact(series, touched, period_of)
+        _compact(series, bars, period_of)
         if series != before or item is None and series:
             writes.append(
                 PriceSeries(
@@ -184,16 +197,20 @@ def company_quote_store(
     ticker: str,
     quote: dict | None,
     valuation: dict,
+    dividends: list[list],
+    splits: list[list],
     through: str | None,
     attempted_at: datetime.datetime,
     next_attempt: datetime.datetime,
 ) -> None:
-    """Record a successful price refresh on the company item: quote, valuation, the
-    price-based market cap (which the listing then shows and sorts by), the newest bar's date
-    and when prices are next due. One UpdateItem."""
+    """Record a successful price refresh on the company item: quote, valuation, a copy of the
+    dividends and splits (for the page), the price-based market cap (which the listing then
+    shows and sorts by), the newest bar's date and when prices are next due. One UpdateItem."""
     cap = quote.get("market_cap") if quote else None
     actions = [
         Company.quote.set(quote) if quote else Company.quote.remove(),
+        Company.dividends.set(dividends),
+        Company.splits.set(splits),
         Company.valuation.set(valuation),
         Company.prices_last_attempt.set(attempted_at),
         Company.prices_outcome.set(REFRESH_OK),

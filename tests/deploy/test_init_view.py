@@ -2,20 +2,30 @@
 GetCallerIdentity signed for this site by an allowed principal starts the directory load."""
 
 import datetime
+import http.server
 import io
 import json
 import logging
 import threading
+import time
 from unittest import mock
 
 import boto3
 import pytest
 from botocore.credentials import ReadOnlyCredentials
 from django.core.management import CommandError, call_command
+from django.test import Client
 from moto.core import enable_iam_authentication
 
 from companies import iam_init, models, selectors
-from companies.models import SiteStats
+from companies.models import (
+    INIT_PROOF_RECORD,
+    INIT_STS_RECORD,
+    SITE_PK,
+    InitProof,
+    InitStsMinute,
+    SiteStats,
+)
 
 ACCOUNT = "123456789012"
 ALLOWED_ROLE = f"arn:aws:iam::{ACCOUNT}:role/asxdb-init"
@@ -85,7 +95,10 @@ def _proof(credentials, *, server_id=SERVER_ID):
 
 
 def _nothing_written():
-    return selectors.directory_is_empty() and SiteStats.count() == 0
+    """No directory load ran: no company, no site stats. (The init ledger's own items, a spent
+    proof and the minute's STS count, may be there.)"""
+    stats = SiteStats.count(SiteStats.pk.default, SiteStats.sk == SiteStats.sk.default)
+    return selectors.directory_is_empty() and stats == 0
 
 
 def test_allowed_role_starts_the_directory_load(aws, client, caplog):
@@ -236,3 +249,148 @@ def test_call_init_command_reports_a_refusal(aws, live_site, monkeypatch):
     with pytest.raises(CommandError, match="answered 403"):
         call_command("call_init", url=f"{live_site}/init/", server_id=SERVER_ID, sts_endpoint=STS)
     assert _nothing_written()
+
+
+# --- what a proof costs the site: body cap, one use per proof, an STS budget, an STS timeout ---
+
+ONE_MINUTE = datetime.timedelta(minutes=1)
+
+
+def _proof_signed_at(credentials, when: datetime.datetime):
+    """A proof signed at `when`: SigV4 is deterministic, so proofs signed in the same second by
+    the same key are the same proof; these differ by their X-Amz-Date."""
+    with mock.patch("botocore.auth.get_current_datetime", return_value=when):
+        return _proof(credentials)
+
+
+@pytest.fixture
+def sts_calls():
+    """Every request the site sends to STS (still sent: moto answers it)."""
+    with mock.patch.object(iam_init.requests, "post", wraps=iam_init.requests.post) as post:
+        yield post
+
+
+@pytest.fixture
+def frozen_now():
+    """The view's clock held at one instant, so a test never straddles a minute boundary."""
+    now = datetime.datetime.now(datetime.UTC).replace(second=30, microsecond=0)
+    with mock.patch("companies.init_views._now", return_value=now):
+        yield now
+
+
+def _proof_items() -> list:
+    return list(InitProof.query(SITE_PK, InitProof.sk.startswith(INIT_PROOF_RECORD)))
+
+
+def test_deeply_nested_body_is_refused_unread_with_a_413(aws, client, caplog, sts_calls):
+    response = _post(client, "[" * 100_000)
+    assert response.status_code == 413
+    assert response.json() == {"error": "a proof is at most 8192 bytes"}
+    assert "reason=too_large" in caplog.text
+    assert _nothing_written() and not _proof_items() and not sts_calls.called
+
+
+def test_nesting_under_the_size_cap_is_a_malformed_proof_not_a_500(aws, client, caplog):
+    response = _post(client, "[" * 6000)  # deeper than the JSON parser recurses
+    assert response.status_code == 403
+    assert "reason=malformed" in caplog.text
+    assert _nothing_written()
+    with pytest.raises(iam_init.MalformedProof, match="nests too deeply"):
+        iam_init.parse_proof(b"[" * 6000)
+
+
+def test_a_proof_is_accepted_once(aws, client, caplog, sts_calls):
+    proof = _proof(aws["role"])
+    assert _post(client, proof).status_code == 202
+    assert sts_calls.call_count == 1
+    stats_before = SiteStats.get(SiteStats.pk.default, SiteStats.sk.default).directory_loaded
+
+    replay = _post(Client(), proof)  # from anywhere: another client, another instance
+    assert replay.status_code == 403
+    assert replay.json() == {"error": "proof already used"}
+    assert "init outcome=denied reason=replayed" in caplog.text
+    assert sts_calls.call_count == 1  # the replay never reached STS
+    stats = SiteStats.get(SiteStats.pk.default, SiteStats.sk.default)
+    assert stats.directory_loaded == stats_before  # no second load
+    [used] = _proof_items()
+    signed = datetime.datetime.strptime(proof["headers"]["X-Amz-Date"], "%Y%m%dT%H%M%SZ")
+    assert used.expires == signed.replace(tzinfo=datetime.UTC) + datetime.timedelta(minutes=5)
+
+
+def test_sts_checks_are_capped_site_wide_per_minute(
+    aws, client, settings, caplog, sts_calls, frozen_now
+):
+    """Two clients (as two Lambda instances would) share one count, kept in the table: past
+    the limit the answer is a 429 and STS is not asked."""
+    settings.INIT_STS_PER_MINUTE = 2
+    other = Client()
+    first = _proof_signed_at(aws["mallory"], frozen_now - datetime.timedelta(seconds=1))
+    second = _proof_signed_at(aws["mallory"], frozen_now - datetime.timedelta(seconds=2))
+    third = _proof_signed_at(aws["role"], frozen_now - datetime.timedelta(seconds=3))
+    assert _post(client, first).status_code == 403  # checked with STS: not allowed
+    assert _post(other, second).status_code == 403
+    assert sts_calls.call_count == 2
+
+    response = _post(client, third)  # a good proof, but over this minute's budget
+    assert response.status_code == 429
+    assert response["Retry-After"] == "30"
+    assert "try again in 30 seconds" in response.json()["error"]
+    assert "init outcome=refused reason=sts_rate_limited" in caplog.text
+    assert sts_calls.call_count == 2
+    assert _nothing_written()
+    counter = InitStsMinute.get(SITE_PK, f"{INIT_STS_RECORD}{frozen_now:%Y-%m-%dT%H:%M}")
+    assert counter.calls == 2
+    assert counter.expires > frozen_now
+
+    with mock.patch("companies.init_views._now", return_value=frozen_now + ONE_MINUTE):
+        assert _post(other, third).status_code == 403  # spent: a proof is used once
+        fresh = _proof_signed_at(aws["role"], frozen_now + ONE_MINUTE)
+        assert _post(other, fresh).status_code == 202  # a new minute, a new budget
+
+
+def test_zero_sts_checks_a_minute_turns_proofs_away(aws, client, settings, sts_calls):
+    settings.INIT_STS_PER_MINUTE = 0
+    assert _post(client, _proof(aws["role"])).status_code == 429
+    assert not sts_calls.called and _nothing_written()
+
+
+@pytest.fixture
+def silent_sts():
+    """An "STS" on 127.0.0.1 that takes requests and never answers."""
+    release = threading.Event()
+
+    class Silent(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            release.wait(30)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Silent)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/"
+    release.set()
+    server.shutdown()
+    server.server_close()
+
+
+def test_sts_that_does_not_answer_in_time_is_a_503(aws, client, settings, caplog, silent_sts):
+    settings.INIT_STS_ENDPOINT = silent_sts
+    settings.INIT_STS_TIMEOUT_SECONDS = 0.5
+    started = time.monotonic()
+    response = _post(client, _proof(aws["role"]))
+    assert response.status_code == 503
+    assert time.monotonic() - started < 5
+    assert "reason=sts_unavailable" in caplog.text and "ReadTimeout" in caplog.text
+    assert _nothing_written()
+
+
+def test_sts_timeout_defaults_to_three_seconds(aws, client, sts_calls):
+    assert _post(client, _proof(aws["role"])).status_code == 202
+    assert sts_calls.call_args.kwargs["timeout"] == (3.0, 3.0)
+
+
+def test_the_table_expires_the_init_ledger(moto_table):
+    client = models.Company._get_connection().connection.client
+    ttl = client.describe_time_to_live(TableName=moto_table)["TimeToLiveDescription"]
+    assert ttl == {"TimeToLiveStatus": "ENABLED", "AttributeName": models.TTL_ATTRIBUTE}

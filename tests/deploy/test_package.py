@@ -185,7 +185,7 @@ def test_manage_check_deploy_reports_nothing(lambda_dir, lambda_runtime, lambda_
         lambda_dir, lambda_runtime, [{"manage": "check --deploy"}], env=lambda_env
     )
     assert "error" not in report["results"][0], report["results"][0].get("traceback")
-    assert "System check identified no issues (1 silenced)." in report["stdout"]
+    assert "System check identified no issues (2 silenced)." in report["stdout"]
 
 
 PROJECT_FILES = {

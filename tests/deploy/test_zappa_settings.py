@@ -21,7 +21,8 @@ STAGES = ["dev", "production"]
 # create_table -> CreateTable, adding a missing index -> UpdateTable, get -> GetItem,
 # query -> Query, save -> PutItem, update -> UpdateItem, batch_write -> BatchWriteItem; on the
 # table and its indexes. Only DeleteItem, on the table alone: a real fetch deleting the company's
-# sample periods. No Scan, no DeleteTable, no other delete.
+# sample periods. No Scan, no DeleteTable, no other delete. And on the table alone, reading and
+# turning on its time to live (create_table; the init ledger's items expire).
 DYNAMODB_ACTIONS = {
     "dynamodb:BatchWriteItem",
     "dynamodb:CreateTable",
@@ -32,7 +33,8 @@ DYNAMODB_ACTIONS = {
     "dynamodb:UpdateItem",
     "dynamodb:UpdateTable",
 }
-TABLE_ONLY_ACTIONS = {"dynamodb:DeleteItem"}
+TTL_ACTIONS = {"dynamodb:DescribeTimeToLive", "dynamodb:UpdateTimeToLive"}
+TABLE_ONLY_ACTIONS = {"dynamodb:DeleteItem"} | TTL_ACTIONS
 
 
 def stage(name: str) -> dict:
@@ -121,6 +123,8 @@ def test_delete_item_is_allowed_on_the_table_only_and_no_other_delete_or_scan(na
     assert delete["Sid"] not in {s["Sid"] for s in policy["Statement"] if s is not delete}
     for action in DYNAMODB_ACTIONS:
         assert allowed[action] == {table_arn, f"{table_arn}/index/*"}, action
+    for action in TTL_ACTIONS:
+        assert allowed[action] == {table_arn}, action
     deletes = {action for action in allowed if "delete" in action.lower()}
     assert deletes == {"dynamodb:DeleteItem"}  # no DeleteTable, DeleteBackup, log deletes...
     assert not {action for action in allowed if action.lower().endswith(":scan")}
@@ -166,6 +170,8 @@ def test_check_deploy_is_clean_with_production_settings():
     }
     env.update(stage("production")["environment_variables"])
     env["DJANGO_SECRET_KEY"] = "production-like-key-" + "Vb7nQ2xL" * 6
+    # The package ships no .env; a local one (`make run` writes DJANGO_DEBUG=true) must not leak in.
+    env.setdefault("DJANGO_DEBUG", "false")
     completed = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
@@ -174,4 +180,5 @@ def test_check_deploy_is_clean_with_production_settings():
         text=True,
     )
     assert completed.returncode == 0, completed.stderr
-    assert "System check identified no issues (1 silenced)." in completed.stdout
+    # security.W003 (no CSRF middleware) and W021 (HSTS preload is opt-in)
+    assert "System check identified no issues (2 silenced)." in completed.stdout

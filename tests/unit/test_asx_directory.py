@@ -390,3 +390,56 @@ def test_fetch_reports_a_timeout(server):
 
     with pytest.raises(DirectoryUnavailable, match=r"/slow \(timed out after 0.2s\)"):
         fetch_directory(urls=[slow], timeout=0.2)
+
+
+# --- names that cannot be stored or could be spoofed ---
+
+
+def test_a_name_too_long_for_the_index_is_rejected_with_its_line_and_stays_listed():
+    long_name = "B" * 1100
+    text = "\n".join(
+        [
+            HEADER_2024,
+            BHP_2024,
+            f'"LNG","{long_name}","Energy","01/02/2003",1000',
+            '"CBA","COMMONWEALTH BANK","Banks","12/09/1991",100',
+        ]
+    )
+    directory = directory_rows(text)
+    assert [row.ticker for row in directory.rows] == ["BHP", "CBA"]
+    assert directory.rejected == [
+        RejectedRow(line=3, reason="name longer than 1000 bytes", ticker="LNG")
+    ]
+
+
+def test_the_name_limit_counts_utf8_bytes_not_characters():
+    # 400 characters, 1,200 bytes: too long for the index although it looks short
+    text = "\n".join([HEADER_2024, f'"JPN","{"株" * 400}","Materials","",1'])
+    [rejected] = directory_rows(text).rejected
+    assert rejected.reason == "name longer than 1000 bytes"
+    fits = "\n".join([HEADER_2024, f'"JPN","{"株" * 333}","Materials","",1'])
+    assert directory_rows(fits).rows[0].name == "株" * 333
+
+
+def test_an_industry_group_too_long_for_the_index_is_rejected():
+    text = "\n".join([HEADER_2024, f'"GRP","GROUP LTD","{"g" * 1001}","",1'])
+    [rejected] = directory_rows(text).rejected
+    assert (rejected.line, rejected.reason, rejected.ticker) == (
+        2,
+        "industry group longer than 1000 bytes",
+        "GRP",
+    )
+
+
+def test_control_and_bidi_override_characters_are_stripped_from_names_and_groups():
+    spoofed = "EVIL\u202eDTL KNAB\u202c \u2066X\u2069\u200f\x00\x07\x1b[31m CO\u0085LTD"
+    text = "\n".join([HEADER_2024, f'"EVL","{spoofed}","Ban\u202eks\x7f","",1'])
+    [row] = directory_rows(text).rows
+    assert row.name == "EVILDTL KNAB X[31m CO LTD"
+    assert row.industry_group == "Banks"
+
+
+def test_non_latin_names_and_joiners_are_kept_whole():
+    names = ["ΑΛΦΑ ΑΕ", "株式会社", "شركة الاتصالات", "קבוצת אלפא", "कंपनी लिमिटेड", "👩‍🔬 LABS"]
+    lines = [HEADER_2024] + [f'"N{i}","{name}","","",1' for i, name in enumerate(names)]
+    assert [row.name for row in directory_rows("\n".join(lines)).rows] == names

@@ -452,6 +452,7 @@ def dynamodb_calls(client, bhp):
         calls.append(model.name)
 
     client.get("/")  # the site-wide summary is cached, as on a warm server
+    client.get("/search/", {"q": "x"})  # and so is the directory index
     for model in models.ALL_MODELS:
         model._get_connection().connection.client.meta.events.register(
             "before-call.dynamodb", count

@@ -245,3 +245,23 @@ def test_statements_without_a_figure_are_no_statements_with_the_profile():
 
 def test_no_statements_raised_without_a_profile_has_none():
     assert NoStatements("NOS.AX: no statements").profile is None
+
+
+def test_profile_text_loses_control_and_bidi_override_characters():
+    profile = profile_fields(
+        {
+            "longName": "BHP\u202e GROUP\u2066 LIMITED\u2069\x00",
+            "longBusinessSummary": "Mines\x1b[2J iron ore.\r\nAnd\u200e coal.\u061c",
+            "website": "https://www.bhp.com\u202e/moc.live",
+            "city": "Mel\x07bourne",
+        }
+    )
+    assert profile["long_name"] == "BHP GROUP LIMITED"
+    assert profile["summary"] == "Mines[2J iron ore. And coal."
+    assert profile["website"] == "https://www.bhp.com/moc.live"
+    assert profile["address"] == "Melbourne"
+
+
+def test_profile_text_in_any_script_is_kept():
+    summary = "株式会社は鉱業を営む。 شركة تعدين. Ἀθῆναι. 👩‍🔬"
+    assert profile_fields({"longBusinessSummary": summary})["summary"] == summary

@@ -35,12 +35,12 @@ def test_search_page_keeps_what_was_typed_in_the_ticker_box(client, directory):
     response = client.get("/search/?q=company 1")
     assert response.status_code == 200
     assert ticker_box_value(response) == "company 1"
-    assert "Companies matching “company 1”" in response.content.decode()
+    assert "Search “company 1”" in response.content.decode()
 
 
 def test_search_without_matches_says_what_was_searched(client, directory):
     body = client.get("/search/?q=zzzz").content.decode()
-    assert "starting with “zzzz”" in body
+    assert "matches “zzzz”" in body
 
 
 def test_404_has_one_search_form_holding_the_ticker(client, directory):

@@ -31,7 +31,13 @@ class Command(BaseCommand):
             default=settings.INIT_STS_ENDPOINT,
             help="the stage's INIT_STS_ENDPOINT (default %(default)s)",
         )
-        parser.add_argument("--profile", help="AWS profile to sign with")
+        parser.add_argument(
+            "--profile",
+            help=(
+                "AWS profile to sign with (needed where .env sets AWS keys, as the one "
+                "`make run` writes does: they would win over your default credentials)"
+            ),
+        )
         parser.add_argument("--timeout", type=float, default=30.0, help="seconds to wait")
 
     def handle(self, *args, url, server_id, sts_endpoint, profile, timeout, **options):

@@ -15,11 +15,26 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--limit", type=int, default=settings.PRICES_BATCH)
-        parser.add_argument("--tickers", help="comma-separated ASX codes, e.g. BHP,CBA")
-        parser.add_argument("--concurrency", type=int, default=settings.REFRESH_CONCURRENCY)
         parser.add_argument(
-            "--budget", type=float, default=settings.REFRESH_BUDGET_SECONDS, help="seconds"
+            "--limit",
+            type=int,
+            default=settings.PRICES_BATCH,
+            help="at most this many companies, most overdue first (default PRICES_BATCH)",
+        )
+        parser.add_argument(
+            "--tickers", help="comma-separated ASX codes to refresh now, due or not, e.g. BHP,CBA"
+        )
+        parser.add_argument(
+            "--concurrency",
+            type=int,
+            default=settings.REFRESH_CONCURRENCY,
+            help="companies in flight at once (default REFRESH_CONCURRENCY)",
+        )
+        parser.add_argument(
+            "--budget",
+            type=float,
+            default=settings.REFRESH_BUDGET_SECONDS,
+            help="seconds after which no company starts (default REFRESH_BUDGET_SECONDS)",
         )
 
     def handle(self, *args, limit, tickers, concurrency, budget, **options):
