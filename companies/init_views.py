@@ -18,14 +18,10 @@ import logging
 from django.conf import settings
 from django.http import JsonResponse
 from django.views.decorators.http import require_POST
-from pynamodb.exceptions import PutError, UpdateError
 
-from companies import iam_init
-from companies.models import INIT_PROOF_RECORD, INIT_STS_RECORD, InitProof, InitStsMinute
+from companies import iam_init, services
 
 log = logging.getLogger(__name__)
-
-CONDITION_FAILED = "ConditionalCheckFailedException"
 
 
 def _now() -> datetime.datetime:
@@ -113,48 +109,8 @@ def _too_large():
 def _admit(proof: iam_init.SignedRequest, *, now: datetime.datetime) -> None:
     """Before a proof goes to STS: mark it used (a replay is refused), then take one of this
     minute's STS calls. A proof turned away here is spent all the same; the client signs anew."""
-    init_proof_claim(
+    services.init_proof_claim(
         proof_id=iam_init.proof_id(proof),
         expires=iam_init.signed_at(proof) + iam_init.MAX_CLOCK_SKEW,
     )
-    init_sts_call_take(now=now, limit=settings.INIT_STS_PER_MINUTE)
-
-
-# The init ledger: two conditional writes, the only ones the web path makes. (They belong with
-# the other writes in companies/services.py; they are here while that module is being reworked.)
-
-
-def init_proof_claim(*, proof_id: str, expires: datetime.datetime) -> None:
-    """Record the proof `proof_id` (iam_init.proof_id) as used, until `expires` (aware).
-    Raises iam_init.ProofReused when it was recorded before: one conditional PutItem."""
-    try:
-        InitProof(sk=f"{INIT_PROOF_RECORD}{proof_id}", expires=expires).save(
-            condition=InitProof.sk.does_not_exist()
-        )
-    except PutError as exc:
-        if exc.cause_response_code == CONDITION_FAILED:
-            raise iam_init.ProofReused("proof already used") from exc
-        raise
-
-
-def init_sts_call_take(*, now: datetime.datetime, limit: int) -> int:
-    """Count one STS verification in the UTC minute of `now` (aware), site-wide; returns the
-    minute's count. Raises iam_init.StsRateLimited, counting nothing, when `limit` have been made
-    this minute: one UpdateItem, ADD on condition that the count is under the limit."""
-    if limit <= 0:  # INIT_STS_PER_MINUTE=0: proofs are not checked at all
-        raise iam_init.StsRateLimited("no STS verifications allowed")
-    minute = now.astimezone(datetime.UTC).replace(second=0, microsecond=0)
-    counter = InitStsMinute(sk=f"{INIT_STS_RECORD}{minute:%Y-%m-%dT%H:%M}")
-    try:
-        counter.update(
-            actions=[
-                InitStsMinute.calls.add(1),
-                InitStsMinute.expires.set(minute + datetime.timedelta(minutes=5)),
-            ],
-            condition=InitStsMinute.calls.does_not_exist() | (InitStsMinute.calls < limit),
-        )
-    except UpdateError as exc:
-        if exc.cause_response_code == CONDITION_FAILED:
-            raise iam_init.StsRateLimited(f"{limit} STS verifications this minute") from exc
-        raise
-    return counter.calls
+    services.init_sts_call_take(now=now, limit=settings.INIT_STS_PER_MINUTE)

@@ -1,5 +1,6 @@
-"""Every write to the table: creating it, loading the ASX directory into it, and storing what a
-fundamentals refresh fetched.
+"""Every write to the table but market data's (companies/market/services.py): creating it,
+loading the ASX directory into it, storing what a fundamentals refresh fetched, and the init
+ledger (spent proofs and the per-minute STS count).
 
 Loading is an idempotent upsert. It reads the current directory entries once (two index queries),
 then writes only what changed: new companies in batches, changed names, groups and market caps as
@@ -18,18 +19,23 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.cache import cache
-from pynamodb.exceptions import DeleteError
+from pynamodb.exceptions import DeleteError, PutError, UpdateError
 
+from companies import iam_init
 from companies.finding.search import forget_index
 from companies.models import (
     ALL_MODELS,
     DELISTED,
     DIRECTORY_SORT_KEYS,
+    INIT_PROOF_RECORD,
+    INIT_STS_RECORD,
     LISTED,
     REFRESH_OK,
     SAMPLE_SOURCE,
     STATEMENT_RECORD,
     Company,
+    InitProof,
+    InitStsMinute,
     SiteStats,
     Statement,
     index_key,
@@ -42,6 +48,8 @@ if TYPE_CHECKING:  # the web path must not import pandas, which normalize needs
     from scraping.normalize import CompanyFundamentals
 
 log = logging.getLogger(__name__)
+
+CONDITION_FAILED = "ConditionalCheckFailedException"
 
 UPDATE_THREADS = 8
 
@@ -433,7 +441,7 @@ def _sample_periods_delete(*, ticker: str, records: list[str]) -> int:
         try:
             Statement(ticker, record).delete(condition=Statement.source == SAMPLE_SOURCE)
         except DeleteError as exc:
-            if exc.cause_response_code != "ConditionalCheckFailedException":
+            if exc.cause_response_code != CONDITION_FAILED:
                 raise
             continue
         deleted += 1
@@ -480,3 +488,42 @@ def _json_number(value):
     if value is None or isinstance(value, int):
         return value
     return float(value)
+
+
+# --- the init ledger: the only writes the web path makes -------------------------------------
+
+
+def init_proof_claim(*, proof_id: str, expires: datetime.datetime) -> None:
+    """Record the proof `proof_id` (iam_init.proof_id) as used, until `expires` (aware).
+    Raises iam_init.ProofReused when it was recorded before: one conditional PutItem."""
+    try:
+        InitProof(sk=f"{INIT_PROOF_RECORD}{proof_id}", expires=expires).save(
+            condition=InitProof.sk.does_not_exist()
+        )
+    except PutError as exc:
+        if exc.cause_response_code == CONDITION_FAILED:
+            raise iam_init.ProofReused("proof already used") from exc
+        raise
+
+
+def init_sts_call_take(*, now: datetime.datetime, limit: int) -> int:
+    """Count one STS verification in the UTC minute of `now` (aware), site-wide; returns the
+    minute's count. Raises iam_init.StsRateLimited, counting nothing, when `limit` have been made
+    this minute: one UpdateItem, ADD on condition that the count is under the limit."""
+    if limit <= 0:  # INIT_STS_PER_MINUTE=0: proofs are not checked at all
+        raise iam_init.StsRateLimited("no STS verifications allowed")
+    minute = now.astimezone(datetime.UTC).replace(second=0, microsecond=0)
+    counter = InitStsMinute(sk=f"{INIT_STS_RECORD}{minute:%Y-%m-%dT%H:%M}")
+    try:
+        counter.update(
+            actions=[
+                InitStsMinute.calls.add(1),
+                InitStsMinute.expires.set(minute + datetime.timedelta(minutes=5)),
+            ],
+            condition=InitStsMinute.calls.does_not_exist() | (InitStsMinute.calls < limit),
+        )
+    except UpdateError as exc:
+        if exc.cause_response_code == CONDITION_FAILED:
+            raise iam_init.StsRateLimited(f"{limit} STS verifications this minute") from exc
+        raise
+    return counter.calls

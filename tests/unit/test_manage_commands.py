@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 OUR_COMMANDS = sorted(
     path.stem
     for path in (ROOT / "companies" / "management" / "commands").glob("*.py")
-    if path.stem != "__init__"
+    if not path.stem.startswith("_")  # _refresh.py is shared code, not a command
 )
 
 
