@@ -77,7 +77,7 @@ def _input_text(entry: dict) -> str:
         shown = figures.compact(value)
     else:
         shown = f"{value:,.4f}".rstrip("0").rstrip(".")
-    text = f"{entry['name']}: {entry.get('currency') or ''} {shown}".replace(": ", ": ", 1)
+    text = f"{entry['name']}: {entry.get('currency') or ''} {shown}"
     if when:
         text += f" ({label} {figures.period_end(when)})"
     if entry.get("note"):
@@ -162,16 +162,10 @@ def dividends_view(company, *, as_of: str | None) -> dict:
     """Dividends newest first, the trailing-twelve-month total at the newest bar, and splits.
     Franking is not in Yahoo's data: it is "—", never a guess."""
     dividends = list(reversed(company.dividends or []))
-    currency = (company.quote or {}).get("currency")
-    ttm = None
-    if as_of:
-        end = datetime.date.fromisoformat(as_of)
-        start = (end - datetime.timedelta(days=365)).isoformat()
-        ttm = sum(amount for ex, amount in dividends if start < ex <= as_of)
     return {
-        "currency": currency,
+        "currency": (company.quote or {}).get("currency"),
         "rows": [{"ex_date": datetime.date.fromisoformat(ex), "amount": a} for ex, a in dividends],
-        "ttm": ttm,
+        "ttm": ttm_per_share(dividends, as_of=as_of),
         "splits": [
             {"date": datetime.date.fromisoformat(day), "ratio": _ratio(ratio)}
             for day, ratio in reversed(company.splits or [])
@@ -187,6 +181,7 @@ def _ratio(ratio: float) -> str:
 
 
 def ttm_per_share(dividends: list[list], *, as_of: str | None) -> float | None:
+    """Dividends per share with an ex-date in the 365 days to `as_of` (ISO); None without it."""
     if not as_of:
         return None
     start = (datetime.date.fromisoformat(as_of) - datetime.timedelta(days=365)).isoformat()
