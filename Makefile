@@ -99,6 +99,11 @@ bench: deps
 	$(PY) bench/refresh.py
 	$(PY) bench/prices.py
 	$(PY) bench/search.py
+	$(PY) bench/screener.py
+	$(PY) bench/compare.py
+	$(PY) bench/fuzz.py
+	$(PY) bench/load.py
+	$(PY) bench/drills.py
 
 STAGE ?= dev
 package: venv

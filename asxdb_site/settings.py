@@ -23,6 +23,10 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhos
 
 DYNAMODB_TABLE = env("DYNAMODB_TABLE", default="asxdb-local")
 DYNAMODB_ENDPOINT_URL = env("DYNAMODB_ENDPOINT_URL", default=None) or None
+# Tries of one DynamoDB request before it fails: botocore's standard retry mode backs off
+# throttling with full jitter (rand(0, 1) x min(2 ** attempt, 20) s), and so does the retry it
+# leaves to us (a batch's unprocessed items, companies/services.py).
+DYNAMODB_MAX_ATTEMPTS = env.int("DYNAMODB_MAX_ATTEMPTS", default=6)
 AWS_REGION = env("AWS_REGION", default="ap-southeast-2")
 
 ASX_DIRECTORY_URL = env(
@@ -56,6 +60,14 @@ REFRESH_CONCURRENCY = env.int("REFRESH_CONCURRENCY", default=4)
 REFRESH_BUDGET_SECONDS = env.float("REFRESH_BUDGET_SECONDS", default=240.0)
 # No company starts with less than this left of the budget (raised to the slowest seen).
 REFRESH_COMPANY_SECONDS = env.float("REFRESH_COMPANY_SECONDS", default=15.0)
+# A run takes each company from the queue before fetching it, for this long (keep it at least the
+# Lambda timeout): a duplicate or overlapping run finds it taken, and one that died lets it go.
+REFRESH_CLAIM_SECONDS = env.float("REFRESH_CLAIM_SECONDS", default=300.0)
+# After a run Yahoo rate limited (429s in a row), no run asks Yahoo anything for this long,
+# doubling with each such run up to YAHOO_PAUSE_MAX_MINUTES; the next run then sends one company
+# first and goes on at full rate only if Yahoo answers it.
+YAHOO_PAUSE_MINUTES = env.float("YAHOO_PAUSE_MINUTES", default=10.0)
+YAHOO_PAUSE_MAX_MINUTES = env.float("YAHOO_PAUSE_MAX_MINUTES", default=60.0)
 # The prices refresh (companies/market/refresh.py): a company's prices are next due on the next
 # weekday at this hour (UTC; 07:00 is 17:00 or 18:00 in Sydney, after the ASX close).
 PRICES_REFRESH_HOUR_UTC = env.int("PRICES_REFRESH_HOUR_UTC", default=7)
@@ -187,7 +199,12 @@ LOGGING = {
         # the traceback Django attaches at ERROR.
         **{
             f"django.security.{name}": {"filters": ["one_line_warning"]}
-            for name in ("DisallowedHost", "TooManyFieldsSent", "RequestDataTooBig")
+            for name in (
+                "DisallowedHost",
+                "TooManyFieldsSent",
+                "RequestDataTooBig",
+                "DisallowedRedirect",
+            )
         },
     },
 }

@@ -22,23 +22,29 @@ def _listing_row(row: selectors.ListingRow) -> dict:
         "market_cap_source": row.market_cap_source,
         "market_cap_date": row.market_cap_date.isoformat() if row.market_cap_date else None,
         "last_updated": row.last_updated.isoformat() if row.last_updated else None,
+        "status": row.status,
     }
 
 
 def company_list(request):
+    """GET /api/companies/: the listing's page as data, with the same parameters as the page
+    (sort, order, size, cursor, industry_group repeated, market_cap_min, market_cap_max,
+    status); `count` is how many companies match the filters."""
     form = DirectoryQuery(request.GET)
     if not form.is_valid():
-        return JsonResponse({"error": form.error_summary(), "first_page": request.path}, status=400)
+        return _error(form.error_summary(), 400, first_page=request.path)
     try:
         page = selectors.company_page(**form.cleaned_data)
     except InvalidCursor as exc:
-        return JsonResponse({"error": str(exc), "first_page": request.path}, status=400)
+        return _error(str(exc), 400, first_page=request.path)
     return JsonResponse(
         {
             "results": [_listing_row(row) for row in page.rows],
             "next": page.next_cursor,
             "previous": page.previous_cursor,
-            "count": selectors.directory_summary().listed_count,
+            "count": selectors.directory_summary().listed_count
+            if page.count is None
+            else page.count,
         }
     )
 

@@ -14,13 +14,24 @@ from zappa.asynchronous import task
 log = logging.getLogger(__name__)
 
 
+def _delivery(event) -> str:
+    """Which delivery this is: EventBridge gives a scheduled event an `id` that a retry or a
+    duplicate delivery repeats, so the log shows when one event ran twice."""
+    if not isinstance(event, dict):
+        return "event=none"
+    return f"event={event.get('id', 'none')} scheduled={event.get('time', 'none')}"
+
+
 def refresh_companies(event=None, context=None) -> None:
-    """Scheduled: refresh the fundamentals of the companies most overdue (one batch)."""
+    """Scheduled: refresh the fundamentals of the companies most overdue (one batch). Safe to
+    deliver twice: each company is claimed before it is fetched (companies/refresh.py)."""
+    log.info("job=refresh_companies %s", _delivery(event))
     call_command("refresh_companies")
 
 
 def refresh_prices(event=None, context=None) -> None:
     """Scheduled after the ASX close: refresh the prices of the companies due (one batch)."""
+    log.info("job=refresh_prices %s", _delivery(event))
     call_command("refresh_prices")
 
 

@@ -73,7 +73,9 @@ class TableMeta:
     billing_mode = "PAY_PER_REQUEST"
     connect_timeout_seconds = 5
     read_timeout_seconds = 10
-    max_retry_attempts = 5
+    # botocore's standard retry mode (PynamoDB's default): throttling, 5xx and connection errors
+    # are retried with full jitter, rand(0, 1) x min(2 ** attempt, 20) s for throttling.
+    max_retry_attempts = settings.DYNAMODB_MAX_ATTEMPTS - 1
 
 
 class TickerIndex(GlobalSecondaryIndex):
@@ -158,6 +160,24 @@ class PricesDueIndex(GlobalSecondaryIndex):
     sort_key = UnicodeAttribute(range_key=True, attr_name="by_prices_due")
 
 
+# The screener's metrics snapshot on the company item (companies/screening/snapshot.py): one
+# compact JSON part per job that writes it, so none overwrites another's figures.
+SCREEN_COLUMNS = ["screen_d", "screen_s", "screen_p"]
+
+
+class ScreenIndex(GlobalSecondaryIndex):
+    """Every company's metrics snapshot, by ticker: one paginated Query per listing status
+    reads the whole market for a screen (a few hundred bytes a company). Sparse: a company is
+    in it once a snapshot part has been written (`by_screen` is set with each)."""
+
+    class Meta:
+        index_name = "by-screen"
+        projection = IncludeProjection(SCREEN_COLUMNS)
+
+    listing_status = UnicodeAttribute(hash_key=True)
+    sort_key = UnicodeAttribute(range_key=True, attr_name="by_screen")
+
+
 class Company(Model):
     """A listed (or formerly listed) company: its directory entry.
 
@@ -214,6 +234,12 @@ class Company(Model):
     by_last_updated = UnicodeAttribute()
     by_refresh_due = UnicodeAttribute(null=True)
     by_prices_due = UnicodeAttribute(null=True)
+    by_screen = UnicodeAttribute(null=True)  # the ticker, once a snapshot part is written
+    # The metrics snapshot, one part per writer: the directory load, the fundamentals refresh,
+    # the prices refresh (JSON arrays built by companies/screening/snapshot.py).
+    screen_directory = UnicodeAttribute(null=True, attr_name="screen_d")
+    screen_statements = UnicodeAttribute(null=True, attr_name="screen_s")
+    screen_prices = UnicodeAttribute(null=True, attr_name="screen_p")
 
     ticker_index = TickerIndex()
     name_index = NameIndex()
@@ -223,6 +249,7 @@ class Company(Model):
     last_updated_index = LastUpdatedIndex()
     refresh_due_index = RefreshDueIndex()
     prices_due_index = PricesDueIndex()
+    screen_index = ScreenIndex()
 
 
 class Statement(Model):
@@ -310,6 +337,25 @@ class InitStsMinute(Model):
     expires = TTLAttribute(attr_name=TTL_ATTRIBUTE)
 
 
+YAHOO_PAUSE_RECORD = "YAHOO#PAUSE"
+
+
+class YahooPause(Model):
+    """Yahoo rate limited the refresh runs (`pk = #SITE`, `sk = YAHOO#PAUSE`): no run sends Yahoo
+    a request before `until`, across every Lambda instance and both refreshes. `strikes` counts
+    the rate-limited runs in a row since `since`; the pause doubles with each, up to a cap
+    (companies/refresh.py). Cleared by the first run Yahoo answers again."""
+
+    class Meta(TableMeta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True, default=SITE_PK)
+    sk = UnicodeAttribute(range_key=True, default=YAHOO_PAUSE_RECORD)
+    until = UTCDateTimeAttribute()
+    strikes = NumberAttribute(default=0)
+    since = UTCDateTimeAttribute()
+
+
 class PriceSeries(Model):
     """Market data of a company (`pk` = ticker) or an exchange rate (`pk = #FX#AUDUSD`), one
     item per:
@@ -341,7 +387,7 @@ class PriceSeries(Model):
     fetched = UTCDateTimeAttribute()
 
 
-ALL_MODELS = (Company, Statement, SiteStats, PriceSeries, InitProof, InitStsMinute)
+ALL_MODELS = (Company, Statement, SiteStats, PriceSeries, InitProof, InitStsMinute, YahooPause)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from django.conf import settings
 
 from companies import selectors, services
 from companies.models import SAMPLE_SOURCE
+from companies.screening import services as screening
 from scraping.normalize import company_fundamentals
 
 SAMPLE_FUNDAMENTALS = Path(__file__).resolve().parent / "sample_data" / "fundamentals.json"
@@ -32,9 +33,10 @@ def _frames(sample: dict) -> dict[tuple[str, str], pd.DataFrame]:
 
 
 def sample_fundamentals_load(*, path: Path = SAMPLE_FUNDAMENTALS) -> int:
-    """Store the sample statements of every sample company that has no fundamentals yet.
-    Returns how many companies were filled. Does nothing unless the directory itself is the
-    sample one: invented figures must never sit beside the real directory."""
+    """Store the sample statements of every sample company that has no fundamentals yet, and
+    the screener snapshot of every company that has none. Returns how many companies were
+    filled. Does nothing unless the directory itself is the sample one: invented figures must
+    never sit beside the real directory."""
     if not selectors.directory_summary().sample_data:
         return 0
     samples = json.loads(path.read_text(encoding="utf-8"))
@@ -52,4 +54,6 @@ def sample_fundamentals_load(*, path: Path = SAMPLE_FUNDAMENTALS) -> int:
             source=SAMPLE_SOURCE,
         )
         filled += 1
+    # a table loaded before the screener existed gets its snapshots too
+    screening.snapshots_rebuild(only_missing=True)
     return filled

@@ -1,24 +1,35 @@
 """Every read the web path makes, in one place.
 
-Listing pages are one `Query` on the index of their sort order (never a Scan); they are cached in
-process memory for `LISTING_CACHE_SECONDS`, since the directory changes by the minute, not the
-millisecond.
+Unfiltered listing pages (every listed company) are one `Query` on the index of their sort order
+(never a Scan); they are cached in process memory for `LISTING_CACHE_SECONDS`, since the directory
+changes by the minute, not the millisecond. Filtered pages (industry groups, a market cap range,
+delisted or all companies) are served from the in-memory directory index that search keeps
+(companies.finding.search, rebuilt every `LISTING_CACHE_SECONDS`): entries in the same order as
+the sort's index, filtered in memory, and paged by the same range keys, so a filtered page costs
+no DynamoDB call once the index is built.
 """
 
 import datetime
+import hashlib
+import json
+from bisect import bisect_left, bisect_right
+from collections import Counter
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 
 from django.conf import settings
 from django.core.cache import cache
 from pynamodb.exceptions import DoesNotExist
 
 from companies import cursors
+from companies.finding.search import Entry, directory_index
 from companies.market import selectors as market
 from companies.market.selectors import PriceRange, Prices
 from companies.models import (
+    DELISTED,
     LISTED,
     LISTING_ORDERS,
     Company,
@@ -53,6 +64,76 @@ class Order(StrEnum):
 
 
 PAGE_SIZES = (25, 50, 100)
+NO_GROUP = "none"  # the industry_group filter value of companies the directory gives no group
+MARKET_CAP_LIMIT = 10**15  # A$1,000 trillion: the largest bound a filter takes
+
+
+class ListingStatus(StrEnum):
+    LISTED = "listed"
+    DELISTED = "delisted"
+    ALL = "all"
+
+    @property
+    def statuses(self) -> frozenset[str]:
+        """The companies' listing statuses it admits."""
+        if self is ListingStatus.ALL:
+            return frozenset((LISTED, DELISTED))
+        return frozenset((self.value,))
+
+
+@dataclass(frozen=True)
+class ListingFilters:
+    """What a listing is narrowed to. The default, every listed company, is the unfiltered
+    listing. A market cap bound (A$, inclusive) compares the market cap the listing shows (the
+    price-based one where there is one, else the directory's) and leaves out every company
+    whose market cap is unknown."""
+
+    industry_groups: tuple[str, ...] = ()  # sorted; NO_GROUP for companies without one
+    market_cap_min: int | None = None
+    market_cap_max: int | None = None
+    status: ListingStatus = ListingStatus.LISTED
+
+    @property
+    def is_default(self) -> bool:
+        return self == ListingFilters()
+
+    @cached_property
+    def digest(self) -> str:
+        """A short digest of the filters ("" for the unfiltered listing): what binds a cursor
+        to them, and keys what the index remembers of them."""
+        if self.is_default:
+            return ""
+        canonical = [
+            list(self.industry_groups),
+            self.market_cap_min,
+            self.market_cap_max,
+            self.status.value,
+        ]
+        return hashlib.sha256(json.dumps(canonical).encode()).hexdigest()[:24]
+
+    @cached_property
+    def _groups(self) -> frozenset[str]:
+        return frozenset(self.industry_groups)
+
+    @cached_property
+    def _statuses(self) -> frozenset[str]:
+        return self.status.statuses
+
+    def admits(self, entry: Entry, *, any_group: bool = False) -> bool:
+        """Whether the company passes every filter (`any_group`: every filter but the group)."""
+        if entry.status not in self._statuses:
+            return False
+        low, high = self.market_cap_min, self.market_cap_max
+        if low is not None or high is not None:
+            cap = entry.market_cap
+            if cap is None or (low is not None and cap < low) or (high is not None and cap > high):
+                return False
+        if self.industry_groups and not any_group:
+            return (entry.industry_group or NO_GROUP) in self._groups
+        return True
+
+
+UNFILTERED = ListingFilters()
 
 
 @dataclass(frozen=True)
@@ -65,6 +146,7 @@ class ListingRow:
     last_updated: datetime.datetime | None
     market_cap_source: str | None = None  # "price" or "directory"
     market_cap_date: datetime.date | None = None  # the close it used (the directory: unknown)
+    status: str = LISTED  # or DELISTED
 
     @classmethod
     def from_company(cls, company: Company) -> "ListingRow":
@@ -85,6 +167,21 @@ class ListingRow:
             last_updated=company.last_updated,
             market_cap_source=source,
             market_cap_date=cap_date,
+            status=DELISTED if company.listing_status == DELISTED else LISTED,
+        )
+
+    @classmethod
+    def from_entry(cls, entry: Entry) -> "ListingRow":
+        return cls(
+            ticker=entry.ticker,
+            name=entry.name,
+            industry_group=entry.industry_group,
+            listing_date=entry.listing_date,
+            market_cap=entry.market_cap,
+            last_updated=entry.last_updated,
+            market_cap_source=entry.market_cap_source,
+            market_cap_date=entry.market_cap_date,
+            status=entry.status,
         )
 
 
@@ -93,6 +190,23 @@ class Page:
     rows: list[ListingRow]
     next_cursor: str | None
     previous_cursor: str | None
+    # how many companies match the filters; None on an unfiltered page (read from its index,
+    # which cannot count: the directory summary's listed_count says it)
+    count: int | None = None
+
+
+@dataclass(frozen=True)
+class GroupCount:
+    value: str  # the industry_group filter value: the group's name, or NO_GROUP
+    name: str | None  # None for "no industry group"
+    count: int  # companies in the group that pass the listing's other filters
+    selected: bool
+
+
+@dataclass(frozen=True)
+class ListingFacets:
+    count: int  # companies that pass every filter
+    groups: list[GroupCount]  # every group in the directory by name, "no group" last
 
 
 @dataclass(frozen=True)
@@ -103,18 +217,151 @@ class DirectorySummary:
     sample_data: bool
 
 
-def company_page(*, sort: SortKey, order: Order, size: int, cursor: str | None) -> Page:
-    """One page of listed companies in `sort` order, from one Query on that sort's index.
+def company_page(
+    *,
+    sort: SortKey,
+    order: Order,
+    size: int,
+    cursor: str | None,
+    filters: ListingFilters = UNFILTERED,
+) -> Page:
+    """One page of the companies that pass `filters`, in `sort` order. Unfiltered: one Query
+    on that sort's index (cached). Filtered: from the in-memory directory index (no call once
+    it is built; its cold build is one paginated Query per listing status).
 
-    Raises cursors.InvalidCursor for a forged, truncated or foreign cursor.
+    Raises cursors.InvalidCursor for a forged, truncated or foreign cursor (another sort,
+    order or filters).
     """
-    position = cursors.load(cursor, sort=sort, order=order) if cursor else None
+    digest = filters.digest
+    position = cursors.load(cursor, sort=sort, order=order, filters=digest) if cursor else None
+    if not filters.is_default:
+        return _index_page(sort=sort, order=order, size=size, position=position, filters=filters)
     cache_key = f"listing:{sort}:{order}:{size}:{cursor or ''}"
     page = cache.get(cache_key)
     if page is None:
         page = _query_page(sort=sort, order=order, size=size, position=position)
         cache.set(cache_key, page, settings.LISTING_CACHE_SECONDS)
     return page
+
+
+def _index_page(
+    *,
+    sort: SortKey,
+    order: Order,
+    size: int,
+    position: cursors.Position | None,
+    filters: ListingFilters,
+) -> Page:
+    index = directory_index()
+
+    def filtered() -> tuple[list[Entry], list[str]]:
+        ascending, _ = index.in_order(sort.value)
+        matches = [entry for entry in ascending if filters.admits(entry)]
+        return matches, [entry.order_keys[sort.value] for entry in matches]
+
+    matches, keys = index.remembered(("listing", sort.value, filters.digest), filtered)
+    total = len(matches)
+    # Counted in the order shown: how many matches come at or before a key, and before it.
+    if order.forward:
+        shown = matches
+
+        def through(key):
+            return bisect_right(keys, key)
+
+        def before(key):
+            return bisect_left(keys, key)
+    else:
+        shown = matches[::-1]
+
+        def through(key):
+            return total - bisect_left(keys, key)
+
+        def before(key):
+            return total - bisect_right(keys, key)
+
+    if position is None:
+        start = 0
+    elif position.direction == cursors.FORWARD:
+        start = through(position.key)
+    else:
+        # a page back to the start is a full first page, even if companies joined meanwhile
+        start = max(0, before(position.key) - size)
+    end = min(start + size, total)
+
+    def edge(entry: Entry, direction: str) -> str:
+        key = entry.order_keys[sort.value]
+        return cursors.dump(
+            cursors.Position(direction, key), sort=sort, order=order, filters=filters.digest
+        )
+
+    if start >= end:  # past the last match (they changed since the link was made)
+        back = (
+            cursors.dump(
+                cursors.Position(cursors.BACKWARD, position.key),
+                sort=sort,
+                order=order,
+                filters=filters.digest,
+            )
+            if position is not None and total
+            else None
+        )
+        return Page(rows=[], next_cursor=None, previous_cursor=back, count=total)
+    return Page(
+        rows=[ListingRow.from_entry(entry) for entry in shown[start:end]],
+        next_cursor=edge(shown[end - 1], cursors.FORWARD) if end < total else None,
+        previous_cursor=edge(shown[start], cursors.BACKWARD) if start > 0 else None,
+        count=total,
+    )
+
+
+def listing_facets(*, filters: ListingFilters) -> ListingFacets:
+    """How many companies pass `filters`, and for each industry group of the directory (listed
+    or delisted) how many of it pass the other filters: what the filter form shows. From the
+    in-memory directory index."""
+    index = directory_index()
+    # the counts do not depend on the groups chosen, only on the other filters
+    others = ListingFilters(
+        market_cap_min=filters.market_cap_min,
+        market_cap_max=filters.market_cap_max,
+        status=filters.status,
+    )
+    passing = index.remembered(("facets", others.digest), lambda: _group_counts(index, others))
+    selected = set(filters.industry_groups)
+    groups = [
+        GroupCount(value=value, name=name, count=count, selected=value in selected)
+        for value, name, count in passing
+    ]
+    count = sum(g.count for g in groups if g.selected or not selected)
+    return ListingFacets(count=count, groups=groups)
+
+
+def _group_counts(index, filters: ListingFilters) -> list[tuple[str, str | None, int]]:
+    """(filter value, name, companies passing `filters`) of every group, by name, then none."""
+    passing: Counter[str] = Counter()
+    names: dict[str, str | None] = {NO_GROUP: None}
+    for entry in index.entries:
+        value = entry.industry_group or NO_GROUP
+        names.setdefault(value, entry.industry_group)
+        if filters.admits(entry):
+            passing[value] += 1
+    ordered = sorted(
+        (value for value in names if value != NO_GROUP), key=lambda value: (value.casefold(), value)
+    )
+    return [(value, names[value], passing[value]) for value in [*ordered, NO_GROUP]]
+
+
+def industry_groups() -> list[str]:
+    """The name of every industry group in the directory (listed or delisted companies), from
+    the in-memory directory index."""
+    index = directory_index()
+
+    def names() -> list[str]:
+        return sorted(
+            {entry.industry_group for entry in index.entries if entry.industry_group},
+            key=lambda name: (name.casefold(), name),
+        )
+
+    return index.remembered("industry_groups", names)
 
 
 def _query_page(

@@ -1,6 +1,7 @@
 """Every write to the table but market data's (companies/market/services.py): creating it,
-loading the ASX directory into it, storing what a fundamentals refresh fetched, and the init
-ledger (spent proofs and the per-minute STS count).
+loading the ASX directory into it, storing what a fundamentals refresh fetched (with the queue's
+claims and the site-wide pause after Yahoo's 429s), the init ledger (spent proofs and the
+per-minute STS count), and the retries botocore leaves to us.
 
 Loading is an idempotent upsert. It reads the current directory entries once (two index queries),
 then writes only what changed: new companies in batches, changed names, groups and market caps as
@@ -10,6 +11,7 @@ companies missing from the new list marked delisted, never deleted.
 
 import datetime
 import logging
+import random
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -19,7 +21,9 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.cache import cache
-from pynamodb.exceptions import DeleteError, PutError, UpdateError
+from pynamodb.attributes import UnicodeAttribute
+from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
+from pynamodb.models import Model
 
 from companies import iam_init
 from companies.finding.search import forget_index
@@ -32,15 +36,19 @@ from companies.models import (
     LISTED,
     REFRESH_OK,
     SAMPLE_SOURCE,
+    SITE_PK,
     STATEMENT_RECORD,
+    YAHOO_PAUSE_RECORD,
     Company,
     InitProof,
     InitStsMinute,
     SiteStats,
     Statement,
+    YahooPause,
     index_key,
     sort_keys,
 )
+from companies.screening import services as screening
 from scraping import asx
 from scraping.asx import Directory, DirectoryRow
 
@@ -52,6 +60,64 @@ log = logging.getLogger(__name__)
 CONDITION_FAILED = "ConditionalCheckFailedException"
 
 UPDATE_THREADS = 8
+
+
+# --- the retries botocore leaves to us ------------------------------------------------------------
+
+# botocore's standard retry mode (see TableMeta) retries a throttled request itself. The one kind
+# of throttling it cannot see, because the request as a whole succeeded, gets the same policy
+# here: the items of a BatchWriteItem that DynamoDB left unprocessed.
+BATCH_ITEMS = 25  # DynamoDB's limit on one BatchWriteItem
+
+
+@dataclass
+class WriteBackoff:
+    """Capped exponential backoff with full jitter, as botocore's standard mode backs off a
+    throttled request: the wait before retry n (1-based) is rand(0, 1) x min(cap, base x 2 **
+    (n - 1)) seconds. `sleep` and `jitter` are time.sleep and random.random unless a drill
+    replaces them."""
+
+    base: float = 1.0
+    cap: float = 20.0
+    sleep: Callable[[float], None] = time.sleep
+    jitter: Callable[[], float] = random.random
+
+    def delay(self, retry: int) -> float:
+        return self.jitter() * min(self.cap, self.base * 2 ** (retry - 1))
+
+    def wait(self, retry: int) -> float:
+        seconds = self.delay(retry)
+        self.sleep(seconds)
+        return seconds
+
+
+write_backoff = WriteBackoff()
+
+
+def items_batch_write(*, model: type[Model], items: Iterable[Model]) -> int:
+    """Put `items` of `model` in BatchWriteItem calls of 25. The items DynamoDB leaves
+    unprocessed (its answer to throttling within a batch) are sent again after `write_backoff`,
+    DYNAMODB_MAX_ATTEMPTS tries in all; raises PutError when some are still left. Returns the
+    number written. (PynamoDB's own batch_write resends them at once, without waiting.)"""
+    connection = model._get_connection()
+    table = model.Meta.table_name
+    attempts = max(1, settings.DYNAMODB_MAX_ATTEMPTS)
+    serialized = [item.serialize() for item in items]
+    for start in range(0, len(serialized), BATCH_ITEMS):
+        pending = serialized[start : start + BATCH_ITEMS]
+        for attempt in range(1, attempts + 1):
+            answer = connection.batch_write_item(put_items=pending) or {}
+            left = answer.get("UnprocessedItems", {}).get(table) or []
+            if not left:
+                break
+            if attempt == attempts:
+                raise PutError(f"{len(left)} items still unprocessed after {attempts} tries")
+            pending = [request["PutRequest"]["Item"] for request in left]
+            waited = write_backoff.wait(attempt)
+            log.info(
+                "batch_retry attempt=%d unprocessed=%d waited=%.3f", attempt, len(left), waited
+            )
+    return len(serialized)
 
 
 def table_create(*, wait: bool = True) -> list[str]:
@@ -319,6 +385,7 @@ def directory_load(
         directory_source=directory.source,
         sample_data=int(sample_data),
     ).save()
+    screening.directory_snapshots_sync(directory=directory, before=existing)
     cache.clear()
     forget_index()  # this process's search index; other processes' expire on their own
     log.info(
@@ -348,7 +415,16 @@ def company_fundamentals_store(
 ) -> int:
     """Store a successful fetch: every period it returned (updating those periods, leaving every
     other stored period alone, and keeping any figure stored before that this fetch lacks), the
-    profile, and the refresh state. Returns periods written (one Query, then batch writes).
+    profile, and the refresh state. Returns periods written (one Query, then batch writes and
+    one UpdateItem).
+
+    What lands whole: each period is one item, so a period always holds one fetch's figures,
+    stamped with that fetch's `fetched`; and the company item (profile, last success, next
+    attempt) is written last, in one UpdateItem, only once every period is in. A write cut short
+    leaves the company as it was, due again (a refresh from the queue holds it for
+    REFRESH_CLAIM_SECONDS at most), with its old profile and last success, and possibly some
+    periods already holding Yahoo's newer figures under their own, newer `fetched`; the next
+    fetch writes the rest. Throttled batch items are sent again with backoff (items_batch_write).
 
     Sample data never stands beside real data: a fetch whose `source` is not SAMPLE_SOURCE
     replaces the company's stored sample periods. Those it returned are overwritten (no sample
@@ -356,7 +432,7 @@ def company_fundamentals_store(
     that it is still sample data, so a real period is never deleted. A company without sample
     periods costs no DeleteItem.
 
-    The company must already be in the directory (PutError/UpdateError otherwise); a fetch never
+    The company must already be in the directory (UpdateError otherwise); a fetch never
     creates a company.
     """
     stored = {
@@ -368,40 +444,40 @@ def company_fundamentals_store(
         )
     }
     replaces_sample = source != SAMPLE_SOURCE
-    written = set()
-    with Statement.batch_write() as batch:
-        for period in fundamentals.periods:
-            end = period.end.isoformat()
-            record = Statement.record_key(
-                period_type=period.period_type, statement=period.statement, end=end
+    statements = []
+    for period in fundamentals.periods:
+        end = period.end.isoformat()
+        record = Statement.record_key(
+            period_type=period.period_type, statement=period.statement, end=end
+        )
+        values = {key: _json_number(value) for key, value in period.values.items()}
+        # A figure stored before and absent (or not reported) in this fetch is kept, unless
+        # it is a sample figure and this fetch is real.
+        before = stored.get(record)
+        if before is not None and not (replaces_sample and before.source == SAMPLE_SOURCE):
+            for key, value in (before.values or {}).items():
+                if values.get(key) is None and value is not None:
+                    values[key] = value
+        statements.append(
+            Statement(
+                ticker,
+                record,
+                statement=period.statement,
+                period_type=period.period_type,
+                period_end=end,
+                months=period.months,
+                currency=period.currency,
+                values=values,
+                fetched=fetched_at,
+                source=source,
             )
-            written.add(record)
-            values = {key: _json_number(value) for key, value in period.values.items()}
-            # A figure stored before and absent (or not reported) in this fetch is kept, unless
-            # it is a sample figure and this fetch is real.
-            before = stored.get(record)
-            if before is not None and not (replaces_sample and before.source == SAMPLE_SOURCE):
-                for key, value in (before.values or {}).items():
-                    if values.get(key) is None and value is not None:
-                        values[key] = value
-            batch.save(
-                Statement(
-                    ticker,
-                    record,
-                    statement=period.statement,
-                    period_type=period.period_type,
-                    period_end=end,
-                    months=period.months,
-                    currency=period.currency,
-                    values=values,
-                    fetched=fetched_at,
-                    source=source,
-                )
-            )
+        )
+    items_batch_write(model=Statement, items=statements)
     if replaces_sample:
         # Before the company says it holds real data: if this fails, the refresh records a
         # storage error, the company keeps its "sample" mark and stays due, and the next fetch
         # deletes what is left.
+        written = {statement.record for statement in statements}
         _sample_periods_delete(
             ticker=ticker,
             records=[
@@ -412,23 +488,25 @@ def company_fundamentals_store(
         )
     profile = dict(fundamentals.profile)
     currency = profile.get("financial_currency") or profile.get("currency")
-    Company(ticker).update(
-        actions=[
-            Company.profile.set(profile),
-            Company.financial_currency.set(currency)
-            if currency
-            else Company.financial_currency.remove(),
-            Company.data_source.set(source),
-            Company.last_updated.set(fetched_at),
-            Company.last_attempt.set(fetched_at),
-            Company.last_outcome.set(REFRESH_OK),
-            Company.last_error.remove(),
-            Company.failure_count.set(0),
-            Company.next_attempt.set(next_attempt),
-            Company.by_last_updated.set(index_key(_iso(fetched_at), ticker)),
-            Company.by_refresh_due.set(index_key(_iso(next_attempt), ticker)),
-        ],
-        condition=Company.ticker.exists(),
+    actions = [
+        Company.profile.set(profile),
+        Company.financial_currency.set(currency)
+        if currency
+        else Company.financial_currency.remove(),
+        Company.data_source.set(source),
+        Company.last_updated.set(fetched_at),
+        Company.last_attempt.set(fetched_at),
+        Company.last_outcome.set(REFRESH_OK),
+        Company.last_error.remove(),
+        Company.failure_count.set(0),
+        Company.next_attempt.set(next_attempt),
+        Company.by_last_updated.set(index_key(_iso(fetched_at), ticker)),
+        Company.by_refresh_due.set(index_key(_iso(next_attempt), ticker)),
+    ]
+    # Last: until this lands, the company says it holds its previous fetch and stays due.
+    Company(ticker).update(actions=actions, condition=Company.ticker.exists())
+    screening.statements_snapshot_refresh(
+        ticker=ticker, last_updated=fetched_at, financial_currency=currency
     )
     return len(fundamentals.periods)
 
@@ -481,6 +559,50 @@ def company_refresh_failed(
         if currency:
             actions.append(Company.financial_currency.set(currency))
     Company(ticker).update(actions=actions, condition=Company.ticker.exists())
+
+
+def company_queue_claim(
+    *,
+    ticker: str,
+    queue: UnicodeAttribute,
+    now: datetime.datetime,
+    until: datetime.datetime,
+) -> bool:
+    """Take `ticker` from a refresh queue (`queue`: Company.by_refresh_due, or by_prices_due)
+    until `until`, provided it is still due at `now`: one UpdateItem moving its queue key to
+    `until`, on that condition. False (nothing written) when it is not due: another run took it
+    or refreshed it meanwhile. The run's outcome then sets the key again (success or failure);
+    a run that dies before lets it go at `until`."""
+    due_before = f"1{_iso(now)}"  # as selectors.companies_due reads the queue
+    try:
+        Company(ticker).update(
+            actions=[queue.set(index_key(_iso(until), ticker))],
+            condition=Company.ticker.exists() & (queue.does_not_exist() | (queue < due_before)),
+        )
+    except UpdateError as exc:
+        if exc.cause_response_code == CONDITION_FAILED:
+            return False
+        raise
+    return True
+
+
+def yahoo_pause_get() -> YahooPause | None:
+    """The site-wide pause after Yahoo's 429s (one GetItem), or None when there never was one."""
+    try:
+        return YahooPause.get(SITE_PK, YAHOO_PAUSE_RECORD)
+    except DoesNotExist:
+        return None
+
+
+def yahoo_pause_extend(*, until: datetime.datetime, strikes: int, since: datetime.datetime) -> None:
+    """Record a run Yahoo rate limited: no run asks Yahoo anything before `until`; `strikes`
+    rate-limited runs in a row since `since`. One PutItem."""
+    YahooPause(until=until, strikes=strikes, since=since).save()
+
+
+def yahoo_pause_clear(*, now: datetime.datetime) -> None:
+    """Yahoo answered again: the next run goes at full rate. One PutItem (no delete)."""
+    YahooPause(until=now, strikes=0, since=now).save()
 
 
 def _json_number(value):

@@ -1,9 +1,14 @@
 from django.urls import path
 
 from companies import api, init_views, legacy, views
+from companies.comparing import api as compare_api
+from companies.comparing import views as compare_views
 from companies.finding import views as finding_views
 from companies.market import api as market_api
 from companies.market import views as market_views
+from companies.openapi import views as openapi_views
+from companies.screening import api as screening_api
+from companies.screening import views as screening_views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -47,7 +52,15 @@ urlpatterns = [
     # /search/ with a q is the search; without one, and the original ASX DB's other URLs: 301s
     path("search/", legacy.search_or_listing(finding_views.search), name="search"),
     *legacy.urlpatterns,
+    path("api/", openapi_views.api_index, name="api_index"),
+    path("api/schema/", openapi_views.api_schema, name="api_schema"),
+    path("screener/", screening_views.screener, name="screener"),
+    path("screener.csv", screening_views.screener_csv, name="screener_csv"),
     path("api/search/", finding_views.api_search, name="api_search"),
+    path("api/screener/", screening_api.screener, name="api_screener"),
+    path("api/metrics/", screening_api.metrics, name="api_metrics"),
+    path("compare/", compare_views.compare, name="compare"),
+    path("api/compare/", compare_api.compare, name="api_compare"),
     path("init/", init_views.init, name="init"),
     path("api/companies/", api.company_list, name="api_company_list"),
     path("api/companies/<str:ticker>/", api.company_detail, name="api_company_detail"),

@@ -1,17 +1,27 @@
 """HTML pages: parse the request, call a selector, render a template."""
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 
 from companies import api, presenters, selectors
 from companies.cursors import InvalidCursor
 from companies.finding.search import SUGGESTIONS, directory_index
-from companies.forms import ALL_LINES, TICKER_PATTERN, DirectoryQuery, StatementQuery
+from companies.forms import (
+    ALL_LINES,
+    TICKER_PATTERN,
+    DirectoryQuery,
+    StatementQuery,
+    filter_params,
+)
 from companies.market import presenters as market_presenters
 from companies.market.forms import PriceQuery
+from companies.selectors import ListingStatus
 from companies.statements.vocabulary import DEFAULT_PERIOD, STATEMENTS
+from companies.templatetags.figures import aud
 
 
 def home(request):
@@ -29,15 +39,30 @@ def company_list(request):
         context["error"] = form.error_summary()
         return render(request, "companies/company_list.html", context, status=400)
     query = form.cleaned_data
+    filters = query["filters"]
+    filter_query = urlencode(filter_params(filters))
     try:
         page = selectors.company_page(**query)
     except InvalidCursor as exc:
         context["error"] = str(exc)
+        # the first page of the same sort and filters
+        first = {"sort": query["sort"], "order": query["order"], "size": query["size"]}
+        context["first_page"] += "?" + "&".join(filter(None, [urlencode(first), filter_query]))
         return render(request, "companies/company_list.html", context, status=400)
     context.update(
         {
             "page": page,
             "query": query,
+            "filters": filters,
+            "filter_query": filter_query,
+            "facets": selectors.listing_facets(filters=filters),
+            "applied": _applied_filters(filters),
+            "filter_values": {
+                name: request.GET.get(name, "").strip()
+                for name in ("market_cap_min", "market_cap_max")
+            },
+            "statuses": STATUS_TITLES,
+            "compare_url": get_script_prefix() + COMPARE_PATH,
             "columns": _columns(query),
             "sort_title": COLUMN_TITLES[query["sort"]],
             "page_sizes": selectors.PAGE_SIZES,
@@ -46,6 +71,36 @@ def company_list(request):
         }
     )
     return render(request, "companies/company_list.html", context)
+
+
+# The listing's "Compare selected" form sends its ticked rows here as ?tickers=A&tickers=B.
+COMPARE_PATH = "compare/"
+STATUS_TITLES = {
+    ListingStatus.LISTED: "Listed",
+    ListingStatus.DELISTED: "Delisted",
+    ListingStatus.ALL: "Listed and delisted",
+}
+
+
+def _applied_filters(filters: selectors.ListingFilters) -> list[str]:
+    """The filters in words, for the line above the table ([] when there are none)."""
+    applied = []
+    names = [group for group in filters.industry_groups if group != selectors.NO_GROUP]
+    groups = ["industry group " + " or ".join(names)] if names else []
+    if selectors.NO_GROUP in filters.industry_groups:
+        groups.append("no industry group")
+    if groups:
+        applied.append(", or ".join(groups))
+    low, high = filters.market_cap_min, filters.market_cap_max
+    if low is not None and high is not None:
+        applied.append(f"market cap {aud(low)} to {aud(high)}")
+    elif low is not None:
+        applied.append(f"market cap at least {aud(low)}")
+    elif high is not None:
+        applied.append(f"market cap at most {aud(high)}")
+    if filters.status is not ListingStatus.LISTED:
+        applied.append(f"{STATUS_TITLES[filters.status].lower()} companies")
+    return applied
 
 
 COLUMN_TITLES = {

@@ -19,7 +19,7 @@ import re
 import threading
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -103,7 +103,10 @@ class RateLimiter:
     """Request starts spaced at least 1/`requests_per_second` apart across every thread that
     shares it, and a pause for all of them after a 429: `pause_on_429` seconds, doubling with
     each further 429 up to `max_pause_on_429`, and back to `pause_on_429` once Yahoo answers
-    anything else. 429s from requests already in flight when a pause began do not lengthen it."""
+    anything else. 429s from requests already in flight when a pause began do not lengthen it.
+
+    `clock` (seconds, monotonic) and `sleep` are time.monotonic and time.sleep unless a drill
+    runs it on simulated time."""
 
     def __init__(
         self,
@@ -111,6 +114,8 @@ class RateLimiter:
         requests_per_second: float,
         pause_on_429: float = 5.0,
         max_pause_on_429: float = 300.0,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
     ):
         if requests_per_second <= 0:
             raise ValueError("requests_per_second must be positive")
@@ -120,6 +125,8 @@ class RateLimiter:
         self.pause_on_429 = pause_on_429
         self.max_pause_on_429 = max_pause_on_429
         self._interval = 1.0 / requests_per_second
+        self._clock = clock
+        self._sleep = sleep
         self._lock = threading.Lock()
         self._next_start = 0.0
         self._paused_until = 0.0
@@ -127,14 +134,14 @@ class RateLimiter:
         self._strikes = 0
 
     def wait(self) -> float:
-        """Block until this thread may send a request; returns its start (time.monotonic)."""
+        """Block until this thread may send a request; returns its start (on `clock`)."""
         while True:
             with self._lock:
-                now = time.monotonic()
+                now = self._clock()
                 start = max(now, self._next_start, self._paused_until)
                 self._next_start = start + self._interval
             if start > now:
-                time.sleep(start - now)
+                self._sleep(start - now)
             with self._lock:
                 if self._paused_until <= start:
                     return start
@@ -144,7 +151,7 @@ class RateLimiter:
         """A request started at `sent_at` got a 429: pause every thread. Returns the seconds
         left of the pause."""
         with self._lock:
-            now = time.monotonic()
+            now = self._clock()
             if sent_at >= self._paused_at:
                 self._strikes = min(self._strikes + 1, 32)
                 pause = min(self.max_pause_on_429, self.pause_on_429 * 2 ** (self._strikes - 1))
@@ -347,7 +354,8 @@ class YahooClient:
     `requests_per_second` caps every request this process sends Yahoo, across all threads;
     a 429 pauses them all for `pause_on_429` seconds, doubling per further 429 up to
     `max_pause_on_429`. `timeout` (seconds) bounds each request. yfinance's caches go under
-    `cache_dir`. One client per process (see the module docstring); it is thread-safe.
+    `cache_dir`. `clock` and `sleep` are the limiter's (see RateLimiter). One client per process
+    (see the module docstring); it is thread-safe.
     """
 
     def __init__(
@@ -359,6 +367,8 @@ class YahooClient:
         cache_dir: str | Path,
         pause_on_429: float = 5.0,
         max_pause_on_429: float = 300.0,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
     ):
         if timeout <= 0:
             raise ValueError("timeout must be positive")
@@ -367,6 +377,8 @@ class YahooClient:
             requests_per_second=requests_per_second,
             pause_on_429=pause_on_429,
             max_pause_on_429=max_pause_on_429,
+            clock=clock,
+            sleep=sleep,
         )
         self.session = YahooSession(base_url=base_url, timeout=timeout, limiter=self.limiter)
 

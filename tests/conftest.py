@@ -6,6 +6,10 @@ import itertools
 import pytest
 from django.core.cache import cache
 
+pytest_plugins = [
+    "tests.api_contract"
+]  # every /api/ response is checked against the OpenAPI document
+
 _table_names = itertools.count()
 
 

@@ -20,7 +20,10 @@ class SearchQuery(forms.Form):
 
     def error_summary(self) -> str:
         messages = {
-            "q": f"'q' must be at most {MAX_QUERY} characters",
+            # Django refuses a NUL in any text field; the length is the other reason
+            "q": "'q' must not hold a NUL character"
+            if "\x00" in self.data.get("q", "")
+            else f"'q' must be at most {MAX_QUERY} characters",
             "limit": f"'limit' must be a whole number from 1 to {RESULTS}",
         }
         return "; ".join(messages[name] for name in self.errors)

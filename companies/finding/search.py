@@ -5,22 +5,29 @@ keystroke costs no DynamoDB call at all.
 Ranking: the exact ticker, then tickers starting with the text, then names with a word starting
 with it, then names containing it anywhere; ties by market cap, largest first (the price-based
 one where there is one, as the listing shows it), then by ticker.
+
+The same index serves the filtered listing (companies.selectors.company_page): each entry holds
+every column a listing row shows and its range key in each listing order, built exactly as the
+listing indexes build theirs, so a filtered page is in the order the unfiltered one is.
 """
 
+import datetime
 import re
 import threading
 import time
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 
-from companies.models import DELISTED, LISTED, Company
+from companies.models import DELISTED, LISTED, LISTING_ORDERS, Company, sort_keys
 
 MAX_QUERY = 60
 SUGGESTIONS = 10
 RESULTS = 50
 MATCHES = ("ticker", "ticker_prefix", "name_word", "name")  # best first
+# filtered orders and counts kept per index: each is a list of references to its entries
+REMEMBERED = 256
 
 _NOT_WORD = re.compile(r"[^\w]+")
 
@@ -37,9 +44,53 @@ class Entry:
     ticker: str
     name: str
     industry_group: str | None
-    market_cap: int | None
+    market_cap: int | None  # the price-based market cap where there is one, else the directory's
     status: str
     folded_name: str
+    listing_date: datetime.date | None = None
+    last_updated: datetime.datetime | None = None
+    market_cap_source: str | None = None  # "price" or "directory" (None: no market cap)
+    market_cap_date: datetime.date | None = None  # the close a price-based cap used
+    # {listing sort: range key}, as that sort's index keys the company
+    order_keys: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def from_company(cls, company: Company, *, status: str) -> "Entry":
+        """The entry of a company read from a listing index (the listing columns only)."""
+        if company.price_market_cap is not None:
+            cap, source = int(company.price_market_cap), "price"
+            cap_date = datetime.date.fromisoformat(company.price_market_cap_date)
+        else:
+            cap = None if company.market_cap is None else int(company.market_cap)
+            source, cap_date = ("directory" if cap is not None else None), None
+        last_updated = company.last_updated
+        keys = sort_keys(
+            ticker=company.ticker,
+            name=company.name,
+            market_cap=cap,
+            listing_date=company.listing_date,
+            industry_group=company.industry_group,
+            last_updated_iso=last_updated.astimezone(datetime.UTC).isoformat()
+            if last_updated
+            else None,
+        )
+        return cls(
+            ticker=company.ticker,
+            name=company.name,
+            industry_group=company.industry_group,
+            market_cap=cap,
+            status=status,
+            folded_name=folded(company.name),
+            listing_date=datetime.date.fromisoformat(company.listing_date)
+            if company.listing_date
+            else None,
+            last_updated=last_updated,
+            market_cap_source=source,
+            market_cap_date=cap_date,
+            order_keys={
+                sort: keys[order.range_key.attr_name] for sort, order in LISTING_ORDERS.items()
+            },
+        )
 
 
 @dataclass(frozen=True)
@@ -54,6 +105,9 @@ class DirectoryIndex:
     def __init__(self, entries: list[Entry]):
         self.entries = entries
         self.by_ticker = {entry.ticker: entry for entry in entries}
+        self._orders: dict[str, tuple[list[Entry], list[str]]] = {}
+        self._remembered: dict[object, object] = {}
+        self._remembered_lock = threading.Lock()
 
     @classmethod
     def load(cls) -> "DirectoryIndex":
@@ -61,20 +115,31 @@ class DirectoryIndex:
         entries = []
         for status in (LISTED, DELISTED):
             for company in Company.ticker_index.query(status):
-                cap = company.price_market_cap
-                if cap is None:
-                    cap = company.market_cap
-                entries.append(
-                    Entry(
-                        ticker=company.ticker,
-                        name=company.name,
-                        industry_group=company.industry_group,
-                        market_cap=None if cap is None else int(cap),
-                        status=status,
-                        folded_name=folded(company.name),
-                    )
-                )
+                entries.append(Entry.from_company(company, status=status))
         return cls(entries)
+
+    def in_order(self, sort: str) -> tuple[list[Entry], list[str]]:
+        """Every entry in ascending order of the listing sort `sort`, and their range keys (the
+        same list order), sorted once per index."""
+        found = self._orders.get(sort)
+        if found is None:
+            ordered = sorted(self.entries, key=lambda entry: entry.order_keys[sort])
+            found = (ordered, [entry.order_keys[sort] for entry in ordered])
+            self._orders[sort] = found  # two threads sorting at once store equal lists
+        return found
+
+    def remembered(self, key, compute):
+        """`compute()`, worked out once per index for `key` (what a filtered listing derives
+        from the whole directory); the REMEMBERED most recent keys are kept."""
+        with self._remembered_lock:
+            if key in self._remembered:
+                return self._remembered[key]
+        found = compute()
+        with self._remembered_lock:
+            self._remembered[key] = found
+            while len(self._remembered) > REMEMBERED:
+                del self._remembered[next(iter(self._remembered))]
+        return found
 
     def search(self, query: str, *, limit: int) -> list[Hit]:
         """The best `limit` companies for `query` (see the module docstring); [] for a blank one."""

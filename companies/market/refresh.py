@@ -21,10 +21,12 @@ from django.conf import settings
 from pynamodb.exceptions import PynamoDBException
 
 from companies import selectors
+from companies import services as company_services
 from companies.market import services, valuation
-from companies.models import REFRESH_OK
+from companies.models import REFRESH_OK, Company
 from companies.refresh import (
     NOT_IN_DIRECTORY,
+    TAKEN,
     UNEXPECTED_ERROR,
     CompanyOutcome,
     RefreshReport,
@@ -32,6 +34,7 @@ from companies.refresh import (
     refresh_run,
     yahoo_client,
 )
+from companies.screening import services as screening
 from scraping import errors
 from scraping.yahoo import YahooClient, exchange_rate_symbol
 
@@ -115,15 +118,23 @@ def _now() -> datetime.datetime:
 
 
 def company_prices_refresh(
-    *, ticker: str, client: YahooClient, rates: ExchangeRates
+    *, ticker: str, client: YahooClient, rates: ExchangeRates, claim: bool = False
 ) -> CompanyOutcome:
     """Fetch one company's new prices, store them, and record its quote and valuation; never
-    raises for a Yahoo failure."""
+    raises for a Yahoo failure. With `claim` (a run from the queue) the company is first taken
+    from the prices queue, and not fetched at all (TAKEN) when it is no longer due."""
     started = time.monotonic()
     company = selectors.company_get(ticker=ticker)
     if company is None:
         return CompanyOutcome(ticker, NOT_IN_DIRECTORY)
     attempted_at = _now()
+    if claim and not company_services.company_queue_claim(
+        ticker=ticker,
+        queue=Company.by_prices_due,
+        now=attempted_at,
+        until=attempted_at + datetime.timedelta(seconds=settings.REFRESH_CLAIM_SECONDS),
+    ):
+        return CompanyOutcome(ticker, TAKEN)
     since = (
         datetime.date.fromisoformat(company.prices_through) - datetime.timedelta(days=OVERLAP_DAYS)
         if company.prices_through
@@ -190,6 +201,10 @@ def company_prices_record(
         dividends=stored.dividends,
         history_start=datetime.date.fromisoformat(stored.first) if stored.first else None,
     )
+    # the screener's snapshot first: if it fails, the prices stay due and are tried again
+    screening.company_prices_snapshot_store(
+        company=company, quote=quote, valuation=multiples, tables=tables
+    )
     services.company_quote_store(
         ticker=company.ticker,
         quote=quote,
@@ -235,13 +250,14 @@ def prices_refresh(
     budget is left (those are DEFERRED and stay due)."""
     client = client or yahoo_client()
     now = _now()
-    if tickers is None:
-        tickers = selectors.companies_prices_due(now=now, limit=limit)
+    claim = tickers is None
     rates = ExchangeRates(client=client, now=now)
     return refresh_run(
-        tickers=tickers,
+        tickers=tickers
+        if tickers is not None
+        else (lambda: selectors.companies_prices_due(now=now, limit=limit)),
         refresh_one=lambda ticker: company_prices_refresh(
-            ticker=ticker, client=client, rates=rates
+            ticker=ticker, client=client, rates=rates, claim=claim
         ),
         record_unexpected=_record_unexpected,
         concurrency=concurrency,

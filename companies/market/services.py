@@ -23,6 +23,7 @@ from companies.models import (
     index_key,
     weekly_record,
 )
+from companies.services import items_batch_write
 
 if TYPE_CHECKING:  # the web path must not import pandas, which normalize needs
     from scraping.normalize import PriceHistory
@@ -154,9 +155,9 @@ def prices_store(
                 fetched=fetched_at,
             )
         )
-    with PriceSeries.batch_write() as batch:
-        for item in writes:
-            batch.save(item)
+    # each year or series whole, the company item (company_quote_store) last; a batch's
+    # throttled items are sent again with backoff
+    items_batch_write(model=PriceSeries, items=writes)
 
     latest_year = max(merged_years) if merged_years else None
     recent: list[list] = []

@@ -1,13 +1,14 @@
 /* Search as you type in the header's box: the ARIA combobox pattern over /api/search/. Without
-   JavaScript the box is a plain GET form to /search/. */
-(function () {
+   JavaScript the box is a plain GET form to /search/. Any other form[data-suggest] (the compare
+   page's "Add a company") gets the same suggestions; choosing one there, in a form without
+   data-company, puts its ticker in the box and submits the form. */
+document.querySelectorAll("form[data-suggest]").forEach(function (form) {
   "use strict";
 
-  var form = document.querySelector("form.ticker-box[data-suggest]");
-  if (!form || !window.fetch) {
+  if (!window.fetch) {
     return;
   }
-  var input = form.querySelector("input[name=q]");
+  var input = form.querySelector("input[type=search]");
   var list = form.querySelector("[role=listbox]");
   var endpoint = form.getAttribute("data-suggest");
   var companyUrl = form.getAttribute("data-company");
@@ -42,6 +43,11 @@
   }
 
   function open(ticker) {
+    if (!companyUrl) {
+      input.value = ticker;
+      form.submit();
+      return;
+    }
     window.location.href = companyUrl.replace("TICKER", encodeURIComponent(ticker));
   }
 
@@ -49,7 +55,7 @@
     list.textContent = "";
     options = results.map(function (result, i) {
       var option = document.createElement("li");
-      option.id = "ticker-box-option-" + i;
+      option.id = (form.getAttribute("data-options") || "ticker-box-option") + "-" + i;
       option.setAttribute("role", "option");
       option.setAttribute("aria-selected", "false");
       option.dataset.ticker = result.ticker;
@@ -122,4 +128,4 @@
   input.addEventListener("blur", function () {
     setTimeout(close, 100);
   });
-})();
+});

@@ -33,6 +33,7 @@ PAGES = [
     "/search/?q=bh",
     "/search/?q=zzzz",
     "/companies/ZZZZ/",
+    "/api/",
 ]
 WIDTHS = [375, 1280]
 

@@ -16,7 +16,8 @@ later date and later bars (and the dividends and splits up to it) appear, as the
 Yahoo. `price_series(symbol)` is what the chart endpoint serves for a symbol, as plain Python.
 
 Faults are set at run time, for one symbol or all, one endpoint or every data endpoint, a
-number of times or for good: "429", "500", "timeout" (hang past the client's timeout),
+number of times or for good (endpoint "*": every endpoint, the cookie and crumb too, as when
+Yahoo rate limits an address): "429", "500", "timeout" (hang past the client's timeout),
 "slow" (`seconds` of extra latency), "malformed" (truncated JSON), "null_point" (a null in a
 timeseries list; in a chart, the middle bar's close). `latency` delays every answer.
 
@@ -64,6 +65,8 @@ class Fault:
     def matches(self, endpoint: str, symbol: str | None) -> bool:
         if self.remaining == 0:
             return False
+        if self.endpoint == "*":
+            return self.symbol is None or self.symbol == symbol
         if self.endpoint is None and endpoint not in DATA_ENDPOINTS:
             return False
         if self.endpoint is not None and self.endpoint != endpoint:
@@ -152,7 +155,8 @@ class FakeYahoo:
         seconds: float = 0.15,
     ) -> None:
         """Answer with `mode` instead: for `symbol` (None: every symbol), on `endpoint` (None:
-        quoteSummary, quote, timeseries and chart), `times` times (None: until clear_faults), after
+        quoteSummary, quote, timeseries and chart; "*": every endpoint, cookie and crumb
+        included), `times` times (None: until clear_faults), after
         letting `skip` matching requests through. `seconds` is the extra latency of "slow"."""
         if mode not in FAULT_MODES:
             raise ValueError(f"mode must be one of {FAULT_MODES}")

@@ -39,6 +39,7 @@ def test_create_table_makes_every_index_and_is_idempotent(fresh_name, capsys):
         "by-last-updated",
         "by-refresh-due",
         "by-prices-due",
+        "by-screen",
     }
 
 
@@ -100,5 +101,10 @@ def test_create_table_rebuilds_an_index_whose_projection_changed(fresh_name, cap
     table = client.describe_table(TableName=fresh_name)["Table"]
     for index in table["GlobalSecondaryIndexes"]:
         if index["Projection"]["ProjectionType"] == "INCLUDE":
-            assert set(index["Projection"]["NonKeyAttributes"]) == set(models.LISTING_COLUMNS)
+            columns = (
+                models.SCREEN_COLUMNS
+                if index["IndexName"] == "by-screen"
+                else models.LISTING_COLUMNS
+            )
+            assert set(index["Projection"]["NonKeyAttributes"]) == set(columns)
     assert [c.ticker for c in models.Company.market_cap_index.query(models.LISTED)] == ["BHP"]

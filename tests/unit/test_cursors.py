@@ -31,3 +31,22 @@ def test_truncated_or_made_up_cursor_is_rejected(garbage):
     for candidate in (garbage, token[: len(token) // 2]):
         with pytest.raises(cursors.InvalidCursor):
             cursors.load(candidate, sort="ticker", order="asc")
+
+
+def test_cursor_is_bound_to_its_filters():
+    position = cursors.Position(cursors.FORWARD, "1materials\x1fBHP")
+    token = cursors.dump(position, sort="industry_group", order="asc", filters="3f2a")
+    assert cursors.load(token, sort="industry_group", order="asc", filters="3f2a") == position
+    for other in ("", "3f2b"):
+        with pytest.raises(cursors.InvalidCursor):
+            cursors.load(token, sort="industry_group", order="asc", filters=other)
+    unfiltered = cursors.dump(position, sort="industry_group", order="asc")
+    with pytest.raises(cursors.InvalidCursor):
+        cursors.load(unfiltered, sort="industry_group", order="asc", filters="3f2a")
+
+
+def test_links_shared_before_filters_existed_still_open():
+    from django.core import signing
+
+    shared = signing.dumps(["n", "BHP"], salt="asxdb.listing.ticker.asc", compress=True)
+    assert cursors.load(shared, sort="ticker", order="asc") == cursors.Position("n", "BHP")

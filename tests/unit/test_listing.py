@@ -1,6 +1,7 @@
 """The directory listing, its API and the home page, on moto."""
 
 import re
+from dataclasses import replace
 from html import unescape
 
 import pytest
@@ -60,8 +61,8 @@ def test_shared_url_opens_the_same_page(client, directory_of_60):
 def cells_of(response, ticker: str) -> list[str]:
     body = response.content.decode()
     row = body[body.index(f"/companies/{ticker}/") :].split("</tr>")[0]
-    cells = re.findall(r"<td[^>]*>(.*?)</td>", row)  # name, group, listed, cap, updated
-    return [re.sub(r"<[^>]+>", "", cell) for cell in cells]
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row)  # name, group, listed, cap, updated, compare
+    return [re.sub(r"<[^>]+>", "", cell) for cell in cells[:5]]
 
 
 def test_missing_market_cap_and_date_show_a_dash_not_zero(client, directory_of_60):
@@ -116,6 +117,7 @@ def test_api_returns_the_listing_as_json(client, directory_of_60):
         "market_cap_source": "directory",
         "market_cap_date": None,
         "last_updated": None,
+        "status": "listed",
     }
     second = client.get(
         "/api/companies/", {"sort": "market_cap", "order": "desc", "cursor": data["next"]}
@@ -159,3 +161,16 @@ def test_names_are_escaped(client, moto_table):
     body = client.get("/companies/").content.decode()
     assert "<script>alert(1)</script>" not in body
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in body
+
+
+def test_group_names_are_escaped_in_the_filter_form_and_its_links(client, moto_table):
+    directory = small_directory(30)
+    tricky = '<img src=x onerror="alert(1)"> & Co'
+    rows = [replace(directory.rows[0], industry_group=tricky), *directory.rows[1:]]
+    services.directory_load(directory=replace(directory, rows=rows))
+    response = client.get("/companies/", {"industry_group": tricky})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "<img src=x" not in body
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt; &amp; Co" in body
+    assert "industry_group=%3Cimg+src%3Dx+onerror%3D%22alert%281%29%22%3E+%26+Co" in body

@@ -4,6 +4,7 @@ keeps Django from offering this module as a command.)"""
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 from tqdm import tqdm
 
 
@@ -68,14 +69,26 @@ class RefreshCommand(BaseCommand):
         )
         if bar is not None:
             bar.close()
+        if report.paused_until and not report.outcomes:
+            self.stdout.write(
+                "nothing asked: Yahoo rate limited the last run, no request before "
+                f"{timezone.localtime(report.paused_until):%Y-%m-%d %H:%M %Z}"
+            )
+            return
         if wanted is None and not report.outcomes:
             message = self.nothing_due()
             if message:
                 self.stdout.write(message)
                 return
+        taken = f", taken by another run {report.skipped}" if report.skipped else ""
         self.stdout.write(
             f"{self.done} {report.succeeded}, failed {report.failed}, "
-            f"deferred {report.deferred} in {report.seconds:.1f} s"
+            f"deferred {report.deferred}{taken} in {report.seconds:.1f} s"
         )
+        if report.rate_limited and report.paused_until:
+            self.stdout.write(
+                "Yahoo answered 429 to companies in a row: no run asks it again before "
+                f"{timezone.localtime(report.paused_until):%Y-%m-%d %H:%M %Z}"
+            )
         if report.attempted and not report.succeeded:
             raise CommandError(f"{self.nothing} ({report.failed} failed)")
