@@ -4,18 +4,50 @@ fake Yahoo), CBA (a bank), ANN (December years) and RMD (USD) fetched from the f
 through yfinance's real code and stored by the real refreshes: statements first, then prices,
 dividends, the AUDUSD=X rate, quotes and valuations."""
 
+import dataclasses
+
 from companies import services
 from companies.market import refresh as prices
 from companies.refresh import companies_refresh
+from scraping.asx import DirectoryRow
 from tests.directories import full_directory
 
 COMPARED = ("BHP", "RIO", "FMG", "CBA", "ANN", "RMD")
+# As the real directory lists them, for the generated directory (no ../shared) that lacks them
+COMPARED_ROWS = {
+    "BHP": ("BHP GROUP LIMITED", "Materials"),
+    "RIO": ("RIO TINTO LIMITED", "Materials"),
+    "FMG": ("FORTESCUE METALS GROUP LTD", "Materials"),
+    "CBA": ("COMMONWEALTH BANK OF AUSTRALIA.", "Banks"),
+    "ANN": ("ANSELL LIMITED", "Health Care Equipment & Services"),
+    "RMD": ("RESMED INC", "Health Care Equipment & Services"),
+    "CSL": ("CSL LIMITED", "Pharmaceuticals, Biotechnology & Life Sciences"),  # not refreshed
+}
+
+
+def market_directory():
+    """The 2,109-company directory, with the compared companies in it whichever it is."""
+    directory = full_directory()
+    listed = {row.ticker for row in directory.rows}
+    missing = [
+        DirectoryRow(
+            ticker=ticker,
+            name=name,
+            industry_group=group,
+            listing_date=None,
+            market_cap=None,
+            line=len(directory.rows) + n + 2,
+        )
+        for n, (ticker, (name, group)) in enumerate(COMPARED_ROWS.items())
+        if ticker not in listed
+    ]
+    return dataclasses.replace(directory, rows=[*directory.rows, *missing])
 
 
 def market_load(client, *, tickers=COMPARED) -> None:
     """Load the directory and refresh `tickers` (statements, then prices) from `client`, a
     YahooClient on a FakeYahoo(any_symbol=True). Raises AssertionError when a refresh fails."""
-    services.directory_load(directory=full_directory())
+    services.directory_load(directory=market_directory())
     for refresh in (companies_refresh, prices.prices_refresh):
         report = refresh(
             tickers=list(tickers),

@@ -140,7 +140,7 @@ def test_a_ready_made_screen_is_one_click_away(live_url, page, market):
     page.get_by_role("link", name="Listed since 2020").click()
     assert page.get_by_label("Screen", exact=True).input_value() == "listing_date >= 2020-01-01"
     listed = column(page, "Listed on")
-    assert listed and all(text.endswith(("2020", "2021", "2022")) for text in listed)
+    assert listed and all(int(text[-4:]) >= 2020 for text in listed)
 
 
 @pytest.mark.parametrize("width", [375, 1280])
