@@ -6,8 +6,8 @@ holds the same drills as tests, with their assertions; this runs them bigger and
 
 - outage: `--companies` companies due, a queue run on a DynamoDB Local of its own (data in
   files), killed (SIGKILL) at an arbitrary moment of the run and started again 3 s later while
-  the run goes on; then every company checked (its company item says one fetch, old or new;
-  each period one fetch's figures), and the next run, once the claims lapse, takes exactly the
+  the run goes on; then every company checked (its company item and every one of its periods
+  say the same fetch, old or new), and the next run, once the claims lapse, takes exactly the
   companies still due.
 - throttling: the waits botocore's standard retry mode chooses for 1,000 throttled writes and
   ours for 300 throttled batches (min, mean, max per retry, against the bound), then a run in
@@ -167,9 +167,8 @@ def outage(drills, companies: int) -> None:
             f"{report.count(refresh.STORAGE_ERROR)} storage errors (failed alone, the run went on)"
         )
         print(
-            f"  after it: {len(landed)} landed whole, {len(cut)} cut short (company item as "
-            f"before; some periods already new, each whole), {len(untouched)} as before, "
-            f"{len(broken)} otherwise"
+            f"  after it: {len(landed)} landed whole, {len(untouched)} as before (old fetch "
+            f"whole), {len(cut)} mixing old and new periods, {len(broken)} otherwise"
         )
         print(
             f"  the next run took {len(resumed.outcomes)} companies (due: "
@@ -258,7 +257,7 @@ def throttling(drills, companies: int) -> None:
         run_tickers = tickers[:companies]
 
         def company_items(op, body, request):
-            if op == "UpdateItem" and "last_updated" in drills._update_names(body):
+            if op == "TransactWriteItems":
                 return drills.throttled_answer(request)
             return None
 
@@ -275,13 +274,14 @@ def throttling(drills, companies: int) -> None:
             )
             seconds = time.monotonic() - started
             client.close()
-        attempts = [wire.count("UpdateItem", t, setting="last_updated") for t in run_tickers]
+        attempts = [wire.count("TransactWriteItems", t) for t in run_tickers]
         full = sum(1 for a in attempts if a == attempts[0])
         recorded = sum(
             Company.get(t, "COMPANY").last_outcome == refresh.STORAGE_ERROR for t in run_tickers
         )
         print(
-            f"throttling: {companies} companies whose company item stays throttled, one at a time"
+            f"throttling: {companies} companies whose write (one transaction) stays throttled, "
+            "one at a time"
         )
         print(
             f"  attempts per company: {attempts[0]} for the first {full}, then "

@@ -13,6 +13,7 @@ import datetime
 import logging
 import random
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -22,8 +23,15 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.cache import cache
 from pynamodb.attributes import UnicodeAttribute
-from pynamodb.exceptions import DeleteError, DoesNotExist, PutError, UpdateError
+from pynamodb.exceptions import (
+    DeleteError,
+    DoesNotExist,
+    PutError,
+    TransactWriteError,
+    UpdateError,
+)
 from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
 from companies import iam_init
 from companies.finding.search import forget_index
@@ -415,26 +423,99 @@ def company_fundamentals_store(
 ) -> int:
     """Store a successful fetch: every period it returned (updating those periods, leaving every
     other stored period alone, and keeping any figure stored before that this fetch lacks), the
-    profile, and the refresh state. Returns periods written (one Query, then batch writes and
-    one UpdateItem).
+    profile, and the refresh state. Returns periods written (one Query, then one
+    TransactWriteItems).
 
-    What lands whole: each period is one item, so a period always holds one fetch's figures,
-    stamped with that fetch's `fetched`; and the company item (profile, last success, next
-    attempt) is written last, in one UpdateItem, only once every period is in. A write cut short
-    leaves the company as it was, due again (a refresh from the queue holds it for
-    REFRESH_CLAIM_SECONDS at most), with its old profile and last success, and possibly some
-    periods already holding Yahoo's newer figures under their own, newer `fetched`; the next
-    fetch writes the rest. Throttled batch items are sent again with backoff (items_batch_write).
+    What lands whole: the periods, the deletions below and the company item (profile, last
+    success, next attempt) go in one transaction, so a write cut short leaves nothing of this
+    fetch: the company keeps its previous periods, profile and last success, and stays due (a
+    refresh from the queue holds it for REFRESH_CLAIM_SECONDS at most). A transaction costs
+    twice the write units of the same plain writes. A cancelled one (throttled, in conflict with
+    another writer, or a sample period turned real meanwhile) is built again from a fresh read
+    and retried after `write_backoff`, DYNAMODB_MAX_ATTEMPTS tries in all. A fetch with more
+    periods than one transaction holds (TRANSACTION_ITEMS, none seen from Yahoo) is written the
+    old way instead, periods first and the company item last, and logged.
 
     Sample data never stands beside real data: a fetch whose `source` is not SAMPLE_SOURCE
     replaces the company's stored sample periods. Those it returned are overwritten (no sample
-    figure is kept in them); every other one is deleted, each with a DeleteItem on condition
-    that it is still sample data, so a real period is never deleted. A company without sample
-    periods costs no DeleteItem.
+    figure is kept in them); every other one is deleted on condition that it is still sample
+    data, so a real period is never deleted. A company without sample periods costs no delete.
 
     The company must already be in the directory (UpdateError otherwise); a fetch never
     creates a company.
     """
+    attempts = max(1, settings.DYNAMODB_MAX_ATTEMPTS)
+    currency = fundamentals.profile.get("financial_currency") or fundamentals.profile.get(
+        "currency"
+    )
+    company_actions = _fetched_company_actions(
+        fundamentals=fundamentals,
+        currency=currency,
+        fetched_at=fetched_at,
+        next_attempt=next_attempt,
+        source=source,
+        ticker=ticker,
+    )
+    for attempt in range(1, attempts + 1):
+        statements, sample_records = _fetched_periods(
+            ticker=ticker, fundamentals=fundamentals, fetched_at=fetched_at, source=source
+        )
+        if len(statements) + len(sample_records) + 1 > TRANSACTION_ITEMS:
+            _company_write_in_steps(
+                ticker=ticker,
+                statements=statements,
+                sample_records=sample_records,
+                company_actions=company_actions,
+            )
+            break
+        try:
+            _company_write_whole(
+                ticker=ticker,
+                statements=statements,
+                sample_records=sample_records,
+                company_actions=company_actions,
+            )
+            break
+        except TransactWriteError as exc:
+            codes = [reason.code if reason else None for reason in exc.cancellation_reasons]
+            # the company's update is the transaction's last action
+            if codes and codes[-1] == CONDITION_FAILED_REASON:
+                raise UpdateError(f"{ticker} is not in the directory") from exc
+            if attempt == attempts or not RETRIED_CANCELLATIONS.intersection(codes):
+                raise
+            waited = write_backoff.wait(attempt)
+            log.info(
+                "company_store_retry ticker=%s attempt=%d reasons=%s waited=%.3f",
+                ticker,
+                attempt,
+                ",".join(sorted({code for code in codes if code and code != "None"})),
+                waited,
+            )
+    screening.statements_snapshot_refresh(
+        ticker=ticker, last_updated=fetched_at, financial_currency=currency
+    )
+    return len(fundamentals.periods)
+
+
+TRANSACTION_ITEMS = 100  # DynamoDB's limit on one TransactWriteItems
+CONDITION_FAILED_REASON = "ConditionalCheckFailed"
+# Cancellation reasons that another try can get past; a sample period's failed condition means
+# it turned real meanwhile, which a fresh read sees.
+RETRIED_CANCELLATIONS = frozenset(
+    {
+        "ThrottlingError",
+        "ProvisionedThroughputExceeded",
+        "TransactionConflict",
+        CONDITION_FAILED_REASON,
+    }
+)
+
+
+def _fetched_periods(
+    *, ticker: str, fundamentals: "CompanyFundamentals", fetched_at: datetime.datetime, source: str
+) -> tuple[list[Statement], list[str]]:
+    """The period items a fetch writes (each merged with the figures stored before it that the
+    fetch lacks), and the records of the sample periods it deletes. One Query."""
     stored = {
         item.record: item
         for item in Statement.query(
@@ -472,24 +553,30 @@ def company_fundamentals_store(
                 source=source,
             )
         )
-    items_batch_write(model=Statement, items=statements)
-    if replaces_sample:
-        # Before the company says it holds real data: if this fails, the refresh records a
-        # storage error, the company keeps its "sample" mark and stays due, and the next fetch
-        # deletes what is left.
-        written = {statement.record for statement in statements}
-        _sample_periods_delete(
-            ticker=ticker,
-            records=[
-                record
-                for record, item in stored.items()
-                if item.source == SAMPLE_SOURCE and record not in written
-            ],
-        )
-    profile = dict(fundamentals.profile)
-    currency = profile.get("financial_currency") or profile.get("currency")
-    actions = [
-        Company.profile.set(profile),
+    written = {statement.record for statement in statements}
+    sample_records = (
+        [
+            record
+            for record, item in stored.items()
+            if item.source == SAMPLE_SOURCE and record not in written
+        ]
+        if replaces_sample
+        else []
+    )
+    return statements, sample_records
+
+
+def _fetched_company_actions(
+    *,
+    ticker: str,
+    fundamentals: "CompanyFundamentals",
+    currency: str | None,
+    fetched_at: datetime.datetime,
+    next_attempt: datetime.datetime,
+    source: str,
+) -> list:
+    return [
+        Company.profile.set(dict(fundamentals.profile)),
         Company.financial_currency.set(currency)
         if currency
         else Company.financial_currency.remove(),
@@ -503,12 +590,44 @@ def company_fundamentals_store(
         Company.by_last_updated.set(index_key(_iso(fetched_at), ticker)),
         Company.by_refresh_due.set(index_key(_iso(next_attempt), ticker)),
     ]
-    # Last: until this lands, the company says it holds its previous fetch and stays due.
-    Company(ticker).update(actions=actions, condition=Company.ticker.exists())
-    screening.statements_snapshot_refresh(
-        ticker=ticker, last_updated=fetched_at, financial_currency=currency
+
+
+def _company_write_whole(
+    *, ticker: str, statements: list[Statement], sample_records: list[str], company_actions: list
+) -> None:
+    """One TransactWriteItems: the periods, the sample deletions, then the company's update.
+    The request token makes botocore's own retry of a request whose answer was lost harmless."""
+    with TransactWrite(
+        connection=Company._get_connection().connection,
+        client_request_token=uuid.uuid4().hex,
+    ) as transaction:
+        for statement in statements:
+            transaction.save(statement)
+        for record in sample_records:
+            transaction.delete(
+                Statement(ticker, record), condition=Statement.source == SAMPLE_SOURCE
+            )
+        transaction.update(
+            Company(ticker), actions=company_actions, condition=Company.ticker.exists()
+        )
+    if sample_records:
+        log.info("sample_periods_delete ticker=%s deleted=%d", ticker, len(sample_records))
+
+
+def _company_write_in_steps(
+    *, ticker: str, statements: list[Statement], sample_records: list[str], company_actions: list
+) -> None:
+    """More than one transaction holds: the periods in batches, then the sample deletions, then
+    the company item, so until the last lands the company says it holds its previous fetch."""
+    log.warning(
+        "company_store_not_whole ticker=%s items=%d limit=%d",
+        ticker,
+        len(statements) + len(sample_records) + 1,
+        TRANSACTION_ITEMS,
     )
-    return len(fundamentals.periods)
+    items_batch_write(model=Statement, items=statements)
+    _sample_periods_delete(ticker=ticker, records=sample_records)
+    Company(ticker).update(actions=company_actions, condition=Company.ticker.exists())
 
 
 def _sample_periods_delete(*, ticker: str, records: list[str]) -> int:

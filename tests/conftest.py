@@ -13,6 +13,12 @@ pytest_plugins = [
 _table_names = itertools.count()
 
 
+def pytest_configure(config):
+    from tests.fakes import moto_transactions
+
+    moto_transactions.install()  # moto's own copies the whole table per transaction action
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     from companies.finding.search import forget_index

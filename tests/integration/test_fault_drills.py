@@ -133,6 +133,8 @@ def _pks(body: dict) -> set[str]:
                 if kind in request:
                     item = request[kind].get("Item") or request[kind].get("Key")
                     found.add(item["pk"]["S"])
+    for action in body.get("TransactItems", []):
+        found |= _pks(next(iter(action.values())))
     return found
 
 
@@ -192,7 +194,11 @@ class DynamoDBWire:
 
 
 def _update_names(body: dict) -> set[str]:
-    return set(body.get("ExpressionAttributeNames", {}).values())
+    """The attributes an update sets (those of every action of a transaction)."""
+    names = set(body.get("ExpressionAttributeNames", {}).values())
+    for action in body.get("TransactItems", []):
+        names |= _update_names(next(iter(action.values())))
+    return names
 
 
 def throttled(operation: str, pk: str, *, times: int | None, setting: str | None = None):
@@ -240,6 +246,39 @@ def unprocessed(pk: str, *, times: int | None):
                 return None
             left[0] -= 1
         return _answer(request, 200, {"UnprocessedItems": body["RequestItems"]})
+
+    return rule
+
+
+def cancelled(pk: str, *, times: int | None, reason: str = "ThrottlingError"):
+    """A rule: the first `times` TransactWriteItems attempts naming `pk` (None: every one) are
+    cancelled, as DynamoDB cancels a transaction one of whose items was throttled: the
+    request as a whole succeeds as far as botocore is concerned (no retry of its own)."""
+    left = [times]
+
+    def rule(op, body, request):
+        if op != "TransactWriteItems" or pk not in _pks(body):
+            return None
+        if left[0] is not None:
+            if left[0] == 0:
+                return None
+            left[0] -= 1
+        reasons = [{"Code": "None"} for _ in body["TransactItems"]]
+        reasons[0] = {
+            "Code": reason,
+            "Message": "Throughput exceeds the current capacity of your table or index.",
+        }
+        codes = ", ".join(r["Code"] for r in reasons)
+        return _answer(
+            request,
+            400,
+            {
+                "__type": "com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
+                "Message": "Transaction cancelled, please refer cancellation reasons for "
+                f"specific reasons [{codes}]",
+                "CancellationReasons": reasons,
+            },
+        )
 
     return rule
 
@@ -366,39 +405,36 @@ def own_dynamodb(tmp_path):
     models.bind_table(table_name=saved[0], host=saved[1])
 
 
-def kill_rule(db: DynamoDBLocalProcess, where: str, after_landed: int, killed: list):
-    """A rule that kills DynamoDB Local once `after_landed` companies have landed, just before
-    the next company's write `where`: "company item" (its periods are in, its company item is
-    not) or "second batch" (its first 25 periods are in, the rest and its company item not)."""
-    landed, batches = [0], Counter()
+def kill_rule(db: DynamoDBLocalProcess, when: str, after_landed: int, killed: list):
+    """A rule that kills DynamoDB Local once `after_landed` companies have sent their write,
+    at the next company's transaction: "before its transaction" (it never reaches DynamoDB) or
+    "during its transaction" (a few milliseconds after it is sent, while DynamoDB Local may be
+    applying it)."""
+    landed = [0]
 
     def rule(op, body, request):
-        if killed:
+        if killed or op != "TransactWriteItems":
             return None
-        if op == "UpdateItem" and "last_updated" in _update_names(body):
-            if where == "company item" and landed[0] == after_landed:
-                killed.append(next(iter(_pks(body))))
-                db.kill()
-                return None
+        if landed[0] < after_landed:
             landed[0] += 1
-        if op == "BatchWriteItem" and where == "second batch" and landed[0] >= after_landed:
-            (pk,) = _pks(body)
-            batches[pk] += 1
-            if batches[pk] == 2:
-                killed.append(pk)
-                db.kill()
+            return None
+        killed.append(next(iter(_pks(body))))
+        if when == "before its transaction":
+            db.kill()
+        else:
+            threading.Timer(0.003, db.kill).start()
         return None
 
     return rule
 
 
-@pytest.mark.parametrize("where", ["company item", "second batch"])
+@pytest.mark.parametrize("when", ["before its transaction", "during its transaction"])
 def test_dynamodb_stopped_mid_run_leaves_every_company_whole_and_the_next_run_resumes(
-    own_dynamodb, yf_cache, retry_sleeps, where
+    own_dynamodb, yf_cache, retry_sleeps, when
 ):
-    """Whole, as services.company_fundamentals_store defines it: a company item says one fetch
-    (old or new, never a mix of the two), each period holds one fetch's figures and says which,
-    and a company whose write was cut short is due again and completed by the next run."""
+    """Whole, as services.company_fundamentals_store defines it: every company holds one fetch,
+    the old or the new, never a mix: its company item and each of its periods say the same
+    fetch. A company whose write was cut short is due again and completed by the next run."""
     tickers = load_directory(6)
     with FakeYahoo(companies={}, any_symbol=True) as fake:
         client = yahoo_client(fake, yf_cache)
@@ -410,7 +446,7 @@ def test_dynamodb_stopped_mid_run_leaves_every_company_whole_and_the_next_run_re
 
         wire = DynamoDBWire().attach()
         killed: list[str] = []
-        wire.rules.append(kill_rule(own_dynamodb, where, 2, killed))
+        wire.rules.append(kill_rule(own_dynamodb, when, 2, killed))
         fake.reset_counts()
         t1 = T0 + datetime.timedelta(hours=25)  # every company is due
         report = queue_run(client, SimulatedClock(t1), limit=6)
@@ -424,41 +460,34 @@ def test_dynamodb_stopped_mid_run_leaves_every_company_whole_and_the_next_run_re
         landed = [t for t in tickers if companies[t].last_updated == t1]
         (interrupted,) = killed
 
-        # The companies before it landed whole: company item and every period from this fetch.
-        assert report.succeeded == len(landed) >= 2
+        # No company holds a mix of two fetches: each period says the fetch its company says.
+        for ticker in tickers:
+            assert set(fetched_at(ticker).values()) == {companies[ticker].last_updated}
+        # The companies before it landed, with every period of this fetch.
+        assert len(landed) >= 2 and report.succeeded == len(landed) - (interrupted in landed)
         for ticker in landed:
-            assert set(fetched_at(ticker).values()) == {t1}
             assert companies[ticker].next_attempt == t1 + datetime.timedelta(hours=24)
-        # The one cut short kept its company item as it was (only the queue's claim moved), so
-        # it still says when its figures are from, and it is due again when the claim lapses.
-        company_key = (interrupted, "COMPANY")
-        assert figures(after)[company_key] == figures(before)[company_key]
-        assert companies[interrupted].last_updated == old[interrupted].last_updated
-        assert outcomes[interrupted] == refresh.STORAGE_ERROR
-        # Its periods that were written are each whole, and stamped with their own fetch.
-        new_periods = {r for r, when in fetched_at(interrupted).items() if when == t1}
-        reference = client.fetch_company(interrupted)
-        expected = {
-            Statement.record_key(
-                period_type=p.period_type, statement=p.statement, end=p.end.isoformat()
-            ): as_stored(p.values)
-            for p in reference.periods
-        }
-        for record in new_periods:
-            assert Statement.get(interrupted, record).values == expected[record]
-        # What a reader is told: the last success is still the old one; each period says when
-        # it was fetched.
-        api = Client().get(f"/api/companies/{interrupted}/").json()
-        assert api["refresh"]["last_success"] == old[interrupted].last_updated.isoformat()
-        tab = Client().get(f"/api/companies/{interrupted}/statements/balance/?period=quarterly")
-        assert {p["fetched"] for p in tab.json()["periods"]} <= {
-            old[interrupted].last_updated.isoformat(),
-            t1.isoformat(),
-        }
-        if where == "company item":
-            assert new_periods == set(expected)
+        if when == "before its transaction":
+            assert interrupted not in landed
+        if interrupted in landed:  # the transaction was applied before DynamoDB Local died
+            reference = client.fetch_company(interrupted)
+            expected = {
+                Statement.record_key(
+                    period_type=p.period_type, statement=p.statement, end=p.end.isoformat()
+                ): as_stored(p.values)
+                for p in reference.periods
+            }
+            assert {r: Statement.get(interrupted, r).values for r in expected} == expected
         else:
-            assert len(new_periods) == 25 < len(expected)
+            # The one cut short kept everything as it was (only the queue's claim moved): its
+            # company item still says when its figures are from, no period changed, and it is
+            # due again when the claim lapses.
+            mine = {key: item for key, item in figures(after).items() if key[0] == interrupted}
+            assert mine == {k: i for k, i in figures(before).items() if k[0] == interrupted}
+            assert companies[interrupted].last_updated == old[interrupted].last_updated
+            api = Client().get(f"/api/companies/{interrupted}/").json()
+            assert api["refresh"]["last_success"] == old[interrupted].last_updated.isoformat()
+        assert outcomes[interrupted] == refresh.STORAGE_ERROR  # the run never heard it land
         # The companies after it were never fetched from Yahoo, and nothing of theirs changed.
         untouched = [t for t in tickers if t not in landed and t != interrupted]
         assert not fetched_in_run & {f"{t}.AX" for t in untouched}
@@ -475,15 +504,15 @@ def test_dynamodb_stopped_mid_run_leaves_every_company_whole_and_the_next_run_re
         assert resumed.succeeded == 6 - len(landed)
         fetched_again = Counter(s.symbol for s in fake.seen if s.endpoint == "quoteSummary")
         assert not set(fetched_again) & {f"{t}.AX" for t in landed}
-        assert set(fetched_again.values()) == {1}
+        assert set(fetched_again.values()) <= {1}
         for ticker in tickers:
             company = Company.get(ticker, "COMPANY")
             assert set(fetched_at(ticker).values()) == {company.last_updated}  # whole
         client.close()
     print(
-        f"\ndrill dynamodb-stopped ({where}): killed before {interrupted}'s {where}; "
-        f"landed {len(landed)}, storage errors {report.count(refresh.STORAGE_ERROR)}, "
-        f"periods of the cut one already new {len(new_periods)}/{len(expected)}; "
+        f"\ndrill dynamodb-stopped ({when}): killed at {interrupted}'s transaction; "
+        f"landed {len(landed)} (the cut one {'whole' if interrupted in landed else 'not at all'}), "
+        f"storage errors {report.count(refresh.STORAGE_ERROR)}, no company mixed; "
         f"resumed {resumed.succeeded} companies, none fetched twice; "
         f"botocore retry waits while down: {len(retry_sleeps.waits)} "
         f"(max {max(retry_sleeps.waits, default=0):.3f} s)"
@@ -511,17 +540,16 @@ def full_jitter_bounds(count: int) -> list[float]:
 def test_throttled_writes_are_retried_with_capped_jittered_backoff(three_companies, retry_sleeps):
     (ticker, *_), client, wire = three_companies
     wire.rules += [
-        unprocessed(ticker, times=2),  # the periods' batch: our backoff
-        throttled("UpdateItem", ticker, times=3, setting="last_updated"),  # botocore's
+        cancelled(ticker, times=2),  # an item throttled within the transaction: our backoff
+        throttled("TransactWriteItems", ticker, times=3),  # the request throttled: botocore's
     ]
     report = refresh.companies_refresh(
         tickers=[ticker], limit=1, concurrency=1, budget_seconds=240, client=client
     )
 
     assert report.succeeded == 1
-    batches = -(-report.outcomes[0].periods // services.BATCH_ITEMS)
-    assert wire.count("BatchWriteItem", ticker) == 2 + batches  # twice left unprocessed
-    assert wire.count("UpdateItem", ticker, setting="last_updated") == 3 + 1
+    assert wire.count("TransactWriteItems", ticker) == 2 + 3 + 1
+    assert wire.count("BatchWriteItem", ticker) == 0
     waits = retry_sleeps.waits
     assert len(waits) == 2 + 3
     bounds = full_jitter_bounds(2) + full_jitter_bounds(3)
@@ -533,17 +561,17 @@ def test_throttled_writes_are_retried_with_capped_jittered_backoff(three_compani
     print(f"\ndrill throttled-then-ok: waits {[round(w, 3) for w in waits]} s, bounds {bounds}")
 
 
-@pytest.mark.parametrize("write", ["company item", "periods batch"])
+@pytest.mark.parametrize("throttling", ["request throttled", "transaction cancelled"])
 def test_a_company_still_throttled_fails_alone_and_the_run_goes_on(
-    three_companies, retry_sleeps, write
+    three_companies, retry_sleeps, throttling
 ):
     tickers, client, wire = three_companies
     stuck = tickers[0]
     before = table_items()
-    if write == "company item":
-        wire.rules.append(throttled("UpdateItem", stuck, times=None, setting="last_updated"))
-    else:
-        wire.rules.append(unprocessed(stuck, times=None))
+    if throttling == "request throttled":  # botocore's retries
+        wire.rules.append(throttled("TransactWriteItems", stuck, times=None))
+    else:  # ours
+        wire.rules.append(cancelled(stuck, times=None))
 
     report = refresh.companies_refresh(
         tickers=tickers, limit=3, concurrency=1, budget_seconds=240, client=client
@@ -552,10 +580,7 @@ def test_a_company_still_throttled_fails_alone_and_the_run_goes_on(
     outcomes = {o.ticker: o.outcome for o in report.outcomes}
     assert outcomes == {stuck: refresh.STORAGE_ERROR, **{t: "ok" for t in tickers[1:]}}
     attempts = settings.DYNAMODB_MAX_ATTEMPTS
-    if write == "company item":
-        assert wire.count("UpdateItem", stuck, setting="last_updated") == attempts
-    else:
-        assert wire.count("BatchWriteItem", stuck) == attempts
+    assert wire.count("TransactWriteItems", stuck) == attempts
     waits = retry_sleeps.waits
     bounds = full_jitter_bounds(attempts - 1)
     assert len(waits) == attempts - 1
@@ -566,12 +591,11 @@ def test_a_company_still_throttled_fails_alone_and_the_run_goes_on(
     assert company.last_updated is None
     assert company.next_attempt - company.last_attempt == refresh.STORAGE_BACKOFF
     after = table_items()
-    key = (stuck, "COMPANY")
-    assert figures(after)[key] == figures(before)[key]  # it still says what it holds
-    if write == "periods batch":
-        assert not fetched_at(stuck)
+    mine = {key: item for key, item in figures(after).items() if key[0] == stuck}
+    assert mine == {key: item for key, item in figures(before).items() if key[0] == stuck}
+    assert not fetched_at(stuck)  # not one period of the fetch landed
     print(
-        f"\ndrill still-throttled ({write}): {attempts} attempts, waits "
+        f"\ndrill still-throttled ({throttling}): {attempts} attempts, waits "
         f"{[round(w, 3) for w in waits]} s (at most {sum(bounds):.0f} s in all); "
         f"{stuck} failed alone, {report.succeeded} others refreshed"
     )
@@ -722,7 +746,7 @@ def test_the_same_event_twice_in_a_row_fetches_and_stores_nothing_twice(twelve_d
     stored = Counter(
         pk
         for op, pks, body in wire.sent
-        if op == "UpdateItem" and "last_updated" in _update_names(body)
+        if op == "TransactWriteItems" and "last_updated" in _update_names(body)
         for pk in pks
     )
     assert stored == {t: 1 for t in tickers}
@@ -778,7 +802,7 @@ def test_the_same_event_twice_at_once_fetches_and_stores_nothing_twice(
     stored = Counter(
         pk
         for op, pks, body in wire.sent
-        if op == "UpdateItem" and "last_updated" in _update_names(body)
+        if op == "TransactWriteItems" and "last_updated" in _update_names(body)
         for pk in pks
     )
     assert set(stored.values()) == {1} and set(stored) == {s[:-3] for s in fetched}

@@ -23,9 +23,10 @@ from scraping.asx import (
     read_directory_file,
 )
 from scraping.errors import DirectoryFormatError, DirectoryUnavailable
+from tests.directories import SHARED_DATA
 
 # The published files, where this machine keeps them (outside the repository).
-PUBLISHED = Path(__file__).resolve().parents[3] / "shared" / "data"
+PUBLISHED = SHARED_DATA
 SAMPLE = Path(__file__).resolve().parents[2] / "companies/sample_data/directory.csv"
 HEADER_2022 = '"ASX code","Company name","Listing date","GICs industry group","Market Cap"'
 HEADER_2024 = '"ASX code","Company name","GICs industry group","Listing date","Market Cap"'

@@ -131,14 +131,19 @@ def test_only_the_first_real_fetch_deletes(sample_site, dynamodb_calls):
     }
     dynamodb_calls.clear()
 
+    assert set(sample) - written
     factories.store("BHP", real(*REAL_YEARS))
-    assert dynamodb_calls.count("DeleteItem") == len(set(sample) - written) > 0
+    # deleted in the same transaction as the real periods and the company land
+    assert dynamodb_calls.count("TransactWriteItems") == 1
+    assert "DeleteItem" not in dynamodb_calls
+    assert set(statements("BHP")) == written
 
     dynamodb_calls.clear()
     factories.store("BHP", real(*REAL_YEARS, datetime.date(2023, 6, 30)))
     assert "DeleteItem" not in dynamodb_calls
     # the store's own read of the periods, and the screener snapshot's of the annual statements
     assert dynamodb_calls.count("Query") == 2
+    assert set(statements("BHP")) > written
 
 
 def test_a_real_company_without_sample_data_costs_no_delete(moto_table, dynamodb_calls):
