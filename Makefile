@@ -96,6 +96,8 @@ lint: venv
 bench: deps
 	$(PY) bench/listing.py
 	$(PY) bench/company_page.py
+	$(PY) bench/pages_uncached.py
+	$(PY) bench/page_cache.py
 	$(PY) bench/refresh.py
 	$(PY) bench/prices.py
 	$(PY) bench/search.py

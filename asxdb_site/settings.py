@@ -41,6 +41,15 @@ ASX_DIRECTORY_FALLBACK_URL = env(
 LISTING_CACHE_SECONDS = env.int("LISTING_CACHE_SECONDS", default=60)
 # Seconds a company's stored figures may be served from this process's memory.
 COMPANY_CACHE_SECONDS = env.int("COMPANY_CACHE_SECONDS", default=60)
+# HTTP caching (asxdb_site/http_caching.py): a page stays true until its data's next refresh can
+# land, but never past the next multiple of HTTP_CACHE_MAX_SECONDS (pages say "3 h ago", and a
+# change the directory index cannot see shows by then); browsers and CloudFront may serve a
+# stale copy for HTTP_STALE_WHILE_REVALIDATE_SECONDS more while they ask again; a 404 is kept
+# HTTP_NOT_FOUND_SECONDS. Whole pages are kept in the process cache as long as Cache-Control says.
+HTTP_CACHE_MAX_SECONDS = env.int("HTTP_CACHE_MAX_SECONDS", default=3600)
+HTTP_STALE_WHILE_REVALIDATE_SECONDS = env.int("HTTP_STALE_WHILE_REVALIDATE_SECONDS", default=60)
+HTTP_NOT_FOUND_SECONDS = env.int("HTTP_NOT_FOUND_SECONDS", default=30)
+PAGE_CACHE_ENTRIES = env.int("PAGE_CACHE_ENTRIES", default=1000)
 
 # The fundamentals refresh (companies/refresh.py). YAHOO_BASE_URL unset means the real Yahoo.
 YAHOO_BASE_URL = env("YAHOO_BASE_URL", default=None) or None
@@ -71,6 +80,9 @@ YAHOO_PAUSE_MAX_MINUTES = env.float("YAHOO_PAUSE_MAX_MINUTES", default=60.0)
 # The prices refresh (companies/market/refresh.py): a company's prices are next due on the next
 # weekday at this hour (UTC; 07:00 is 17:00 or 18:00 in Sydney, after the ASX close).
 PRICES_REFRESH_HOUR_UTC = env.int("PRICES_REFRESH_HOUR_UTC", default=7)
+# How long the prices refresh keeps running after that hour (zappa_settings.json: every 5 minutes
+# from 07:00 to 09:55 UTC): a close may land any time in it.
+PRICES_REFRESH_WINDOW_MINUTES = env.int("PRICES_REFRESH_WINDOW_MINUTES", default=180)
 PRICES_BATCH = env.int("PRICES_BATCH", default=1000)
 
 # `POST /init/` (companies/iam_init.py): who may start the directory load, proven by a presigned
@@ -109,6 +121,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "asxdb_site.middleware.RequestLogMiddleware",
+    # Before the rest: a cached page skips them, and carries the headers they added when it was
+    # stored (CSP, HSTS, X-Frame-Options, nosniff); Cache-Control, ETag and compression on all.
+    "asxdb_site.http_caching.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -117,6 +132,8 @@ MIDDLEWARE = [
     # 405, and a POST to a URL without its slash is a 308, never Django's redirect or error.
     "asxdb_site.middleware.AllowedMethodsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: a matching If-None-Match is a 304 before the view runs.
+    "asxdb_site.http_caching.NotModifiedMiddleware",
 ]
 
 ROOT_URLCONF = "asxdb_site.urls"
@@ -143,6 +160,8 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "asxdb",
+        # rendered pages (asxdb_site/http_caching.py) share it with the listing's fragments
+        "OPTIONS": {"MAX_ENTRIES": PAGE_CACHE_ENTRIES},
     }
 }
 

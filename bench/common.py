@@ -57,7 +57,9 @@ class CapacityMeter:
     def _after_call(self, http_response, parsed, model, **kwargs):
         self.calls += 1
         consumed = parsed.get("ConsumedCapacity") or {}
-        self.units += consumed.get("CapacityUnits", 0.0)
+        # one entry per table for the batch operations, one dict for the others
+        for entry in consumed if isinstance(consumed, list) else [consumed]:
+            self.units += entry.get("CapacityUnits", 0.0)
 
     def reset(self):
         self.calls, self.units = 0, 0.0

@@ -13,8 +13,10 @@ The indexes project only the listing columns, so a listing page never pays for p
 statements, and items without `listing_status` (statements, site facts) are in no index at all.
 """
 
+import threading
 from dataclasses import dataclass
 
+import botocore.session
 from django.conf import settings
 from pynamodb.attributes import (
     JSONAttribute,
@@ -76,6 +78,33 @@ class TableMeta:
     # botocore's standard retry mode (PynamoDB's default): throttling, 5xx and connection errors
     # are retried with full jitter, rand(0, 1) x min(2 ** attempt, 20) s for throttling.
     max_retry_attempts = settings.DYNAMODB_MAX_ATTEMPTS - 1
+
+
+# One botocore session for every model: PynamoDB gives each model class its own, and each new
+# session loads the DynamoDB service model and endpoint rules again (0.15 s of a cold start per
+# model a page touches; a client from a loaded session takes 0.01 s). Each model keeps its own
+# client (tests and benchmarks hook each model's). A session is not safe to create clients
+# from concurrently: hence the lock, and creating the client here, not in a worker thread.
+_session = None
+_session_lock = threading.Lock()
+
+
+class TableModel(Model):
+    """A model on the site's table; its client comes from the process's one botocore session."""
+
+    @classmethod
+    def _get_connection(cls):
+        global _session
+        connection = super()._get_connection()
+        inner = connection.connection
+        if inner._client is None:
+            with _session_lock:
+                if _session is None:
+                    _session = botocore.session.get_session()
+                inner._local.session = _session
+                # created now, in this thread, from the shared session
+                inner.client  # noqa: B018
+        return connection
 
 
 class TickerIndex(GlobalSecondaryIndex):
@@ -178,7 +207,7 @@ class ScreenIndex(GlobalSecondaryIndex):
     sort_key = UnicodeAttribute(range_key=True, attr_name="by_screen")
 
 
-class Company(Model):
+class Company(TableModel):
     """A listed (or formerly listed) company: its directory entry.
 
     `market_cap`, `listing_date`, `industry_group` and `last_updated` are absent when unknown,
@@ -252,7 +281,7 @@ class Company(Model):
     screen_index = ScreenIndex()
 
 
-class Statement(Model):
+class Statement(TableModel):
     """One statement of one company for one period: `sk = STMT#<period_type>#<statement>#<end>`.
 
     A fetch writes the periods Yahoo returned and leaves every other one alone, so history grows
@@ -288,8 +317,9 @@ class Statement(Model):
         return "#".join(parts) + ("" if end else "#")
 
 
-class SiteStats(Model):
-    """Site-wide facts kept up to date by the directory load (one item)."""
+class SiteStats(TableModel):
+    """Site-wide facts, the home page's one GetItem: the directory load keeps the count and
+    provenance, the fundamentals refresh the moment of its newest success."""
 
     class Meta(TableMeta):
         pass
@@ -300,6 +330,8 @@ class SiteStats(Model):
     directory_loaded = UTCDateTimeAttribute(null=True)
     directory_source = UnicodeAttribute(null=True)
     sample_data = NumberAttribute(default=0)  # 1 when the directory is the bundled sample
+    # the newest successful fetch of any company's fundamentals (absent before the first one)
+    fundamentals_refreshed = UTCDateTimeAttribute(null=True)
 
 
 # The table's one time-to-live attribute (epoch seconds; services.table_create turns TTL on):
@@ -310,7 +342,7 @@ INIT_PROOF_RECORD = "INIT#PROOF#"
 INIT_STS_RECORD = "INIT#STS#"
 
 
-class InitProof(Model):
+class InitProof(TableModel):
     """A `POST /init/` proof that was used, `sk = INIT#PROOF#<sha256 of its signature>`: written
     with a condition that it is new, so each proof is accepted once. It expires when the proof
     would be stale anyway (five minutes after it was signed)."""
@@ -323,7 +355,7 @@ class InitProof(Model):
     expires = TTLAttribute(attr_name=TTL_ATTRIBUTE)
 
 
-class InitStsMinute(Model):
+class InitStsMinute(TableModel):
     """How many `POST /init/` proofs the site sent to STS in one UTC minute, across every Lambda
     instance: `sk = INIT#STS#<YYYY-MM-DDTHH:MM>`, counted with an atomic ADD on condition that
     `calls` is under the limit (INIT_STS_PER_MINUTE). Expires a few minutes after its minute."""
@@ -340,7 +372,7 @@ class InitStsMinute(Model):
 YAHOO_PAUSE_RECORD = "YAHOO#PAUSE"
 
 
-class YahooPause(Model):
+class YahooPause(TableModel):
     """Yahoo rate limited the refresh runs (`pk = #SITE`, `sk = YAHOO#PAUSE`): no run sends Yahoo
     a request before `until`, across every Lambda instance and both refreshes. `strikes` counts
     the rate-limited runs in a row since `since`; the pause doubles with each, up to a cap
@@ -356,7 +388,7 @@ class YahooPause(Model):
     since = UTCDateTimeAttribute()
 
 
-class PriceSeries(Model):
+class PriceSeries(TableModel):
     """Market data of a company (`pk` = ticker) or an exchange rate (`pk = #FX#AUDUSD`), one
     item per:
     - calendar year of daily bars, `sk = PRICES#2026`;
@@ -471,6 +503,12 @@ def sort_keys(
     }
 
 
+def connections_open(*models: type[TableModel]) -> None:
+    """Create these models' DynamoDB clients now (from the one session), not on a first request."""
+    for model in models:
+        model._get_connection()
+
+
 def bind_table(*, table_name: str, host: str | None, region: str | None = None) -> None:
     """Point every model at another table or endpoint (tests, benchmarks); drops connections."""
     for model in ALL_MODELS:
@@ -479,3 +517,5 @@ def bind_table(*, table_name: str, host: str | None, region: str | None = None) 
         if region:
             model.Meta.region = region
         model._connection = None
+    global _session
+    _session = None  # a session made before moto was imported would bypass it

@@ -4,10 +4,12 @@ these and render; nothing here reads or writes the table."""
 
 import csv
 import datetime
+import functools
+from html import escape  # what django.utils.html.escape does, without its lazy-text wrapper
 from urllib.parse import urlsplit
 
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from companies import ratios, selectors
@@ -34,18 +36,7 @@ def company_page_context(
         "period": period,
         "period_title": PERIOD_TITLES.get(period, ""),
         "lines": lines,
-        "tabs": [
-            {"key": key, "title": title, "active": key == statement}
-            for key, title in STATEMENT_TITLES.items()
-        ],
-        "period_tabs": [
-            {"key": key, "title": title, "active": key == period}
-            for key, title in PERIOD_TITLES.items()
-        ],
-        "line_tabs": [
-            {"key": KEY_LINES, "title": "Key lines", "active": lines == KEY_LINES},
-            {"key": ALL_LINES, "title": "All lines", "active": lines == ALL_LINES},
-        ],
+        "links": page_links(ticker=company.ticker, statement=statement, period=period, lines=lines),
         "sample": company.data_source == SAMPLE_SOURCE,
         "point_in_time": statement == "balance" and period == "ttm",
     }
@@ -68,21 +59,20 @@ def company_page_context(
             "overview_units": overview_units.caption(table.currency or company.financial_currency),
             "charted": len(overview["ends"]) >= MIN_CHART_PERIODS,
             "period_kind": period_kind(table),
-            "key_figures": [
-                key_figure(figure, company.financial_currency)
-                for figure in ratios.key_figures(annual, period_label="year")
-            ],
+            "key_figures": key_figures_html(
+                [
+                    key_figure(figure, company.financial_currency)
+                    for figure in ratios.key_figures(annual, period_label="year")
+                ]
+            ),
             "key_figures_end": newest_year,
             "chart_data": {
                 "currency": table.currency or company.financial_currency,
                 "overview": overview,
+                # each reported row's figures by its key; its label is the row's button
                 "table": {
                     "ends": [p.end.isoformat() for p in table.periods],
-                    "items": [
-                        {"key": row.key, "label": row.label, "values": row.values}
-                        for row in rows
-                        if not row.computed
-                    ],
+                    "values": {row.key: row.values for row in rows if not row.computed},
                 },
             },
         }
@@ -92,6 +82,66 @@ def company_page_context(
 
 # A chart of one period is a lone bar on an empty axis: it says nothing a table does not.
 MIN_CHART_PERIODS = 2
+
+
+_TICKER = "0TICKER0"  # a stand-in no real ticker spells (tickers are at most six characters)
+
+
+@functools.lru_cache(maxsize=256)
+def _url_pattern(prefix: str, name: str, args: tuple[str, ...]) -> str:
+    return reverse(name, args=[_TICKER, *args])
+
+
+def company_url(name: str, *, ticker: str, args: tuple[str, ...] = ()) -> str:
+    """reverse(name, args=[ticker, *args]) for a valid ticker (letters and digits, which a URL
+    keeps as they are), from one reversal per URL name and script prefix: a company page links
+    to a dozen of its own URLs."""
+    return _url_pattern(get_script_prefix(), name, args).replace(_TICKER, ticker)
+
+
+def _tab_links(tabs) -> str:
+    """A nav's links, `(href, title, active)` each: the current one marked for readers."""
+    return mark_safe(  # our own URLs (validated choices) and titles
+        "".join(
+            f'<a href="{href}"{' aria-current="page"' if active else ""}>{title}</a>'
+            for href, title, active in tabs
+        )
+    )
+
+
+def page_links(*, ticker: str, statement: str, period: str, lines: str) -> dict:
+    """The statement, period and lines tabs as HTML, and the tab's downloads; built once here
+    (three URL reversals) rather than a `{% url %}` per link."""
+    statement_urls = {
+        key: company_url("company_statement", ticker=ticker, args=(key,))
+        for key in STATEMENT_TITLES
+    }
+    here = statement_urls[statement]
+    all_lines = "&amp;lines=all" if lines == ALL_LINES else ""
+    return {
+        "statements": _tab_links(
+            (f"{statement_urls[key]}?period={period}{all_lines}", title, key == statement)
+            for key, title in STATEMENT_TITLES.items()
+        ),
+        "periods": _tab_links(
+            (f"{here}?period={key}{all_lines}", title, key == period)
+            for key, title in PERIOD_TITLES.items()
+        ),
+        "lines": _tab_links(
+            (
+                f"{here}?period={period}{'&amp;lines=all' if key == ALL_LINES else ''}",
+                title,
+                key == lines,
+            )
+            for key, title in ((KEY_LINES, "Key lines"), (ALL_LINES, "All lines"))
+        ),
+        "half_year_balance": f"{statement_urls['balance']}?period=quarterly"
+        + ("&lines=all" if lines == ALL_LINES else ""),  # escaped by the template
+        "csv": company_url("company_statement_csv", ticker=ticker, args=(statement,))
+        + f"?period={period}",
+        "json": company_url("company_statement_json", ticker=ticker, args=(statement,))
+        + f"?period={period}",
+    }
 
 
 def _shows_sample(company, table, annual: dict) -> bool:
@@ -113,10 +163,17 @@ def company_header(company) -> dict:
     else:
         freshness = "never"
     now = timezone.now()
+    updated, attempted = company.last_updated, company.last_attempt
     return {
         "listing_date": datetime.date.fromisoformat(company.listing_date)
         if company.listing_date
         else None,
+        # the freshness line's moments, as the date:'c', day and ago filters show them
+        "updated_iso": timezone.localtime(updated).isoformat() if updated else "",
+        "updated_day": figures.day(updated),
+        "updated_ago": figures.ago(updated),
+        "attempt_iso": timezone.localtime(attempted).isoformat() if attempted else "",
+        "attempt_ago": figures.ago(attempted),
         "delisted": company.listing_status == DELISTED,
         "freshness": freshness,
         "due_now": company.next_attempt is None or company.next_attempt <= now,
@@ -161,7 +218,11 @@ def table_view(table, rows: list[StatementRow]) -> dict:
         "units": units.caption(table.currency),
         "share_units": share_units.name,
         "periods": table.periods,
+        "head": table_head(table.periods),
         "rows": bool(rows),
+        # a row's history is charted on a click (its button), from two periods on
+        "charted": any(not row.computed for row in rows)
+        and len(table.periods) >= MIN_CHART_PERIODS,
         "computed": any(row.computed for row in rows),
         "body": table_body(
             rows,
@@ -172,25 +233,56 @@ def table_view(table, rows: list[StatementRow]) -> dict:
     }
 
 
-def _row_label(row: StatementRow, *, share_units, charted: bool) -> str:
-    label = escape(row.label)
-    if row.computed:
-        return (
-            f'{label} <span class="computed-mark" title="Computed by ASX DB: '
-            f'{escape(row.formula)}">computed</span>'
+def table_head(periods) -> str:
+    """The statement table's column heads: each period's end and length."""
+    return mark_safe(  # dates and counts we formatted
+        "".join(
+            f'<th scope="col" class="num"><time datetime="{p.end.isoformat()}">'
+            f'{figures.period_end(p.end)}</time><span class="months">{p.months} months</span></th>'
+            for p in periods
         )
-    if row.kind == layout.SHARES:
-        unit = f"shares, {share_units.name}" if share_units.name else "shares"
-        label += f' <span class="row-unit">({unit})</span>'
-    elif row.kind == layout.PER_SHARE:
-        label += ' <span class="row-unit">(per share)</span>'
-    if not charted:
-        return label
-    key = escape(row.key)
-    return (
-        f'<button type="button" class="chart-item" data-key="{key}" '
-        f'title="Chart {escape(row.label)} over time">{label}</button>'
     )
+
+
+@functools.lru_cache(maxsize=4096)
+def _row_start(
+    *,
+    key: str,
+    label: str,
+    kind: str,
+    level: int,
+    subtotal: bool,
+    formula: str | None,
+    share_units: str,
+    charted: bool,
+) -> str:
+    """A row's opening tag and its head cell: the same for every company that reports the line
+    (in these units), so each is built once per process."""
+    classes = f"level-{min(level, 3)}"
+    if subtotal:
+        classes += " subtotal"
+    if formula is not None:
+        classes += " computed"
+    text = escape(label)
+    if formula is not None:
+        text += (
+            f' <span class="computed-mark" title="Computed by ASX DB: '
+            f'{escape(formula)}">computed</span>'
+        )
+    else:
+        if kind == layout.SHARES:
+            unit = f"shares, {share_units}" if share_units else "shares"
+            text += f' <span class="row-unit">({unit})</span>'
+        elif kind == layout.PER_SHARE:
+            text += ' <span class="row-unit">(per share)</span>'
+        if charted:
+            text = (
+                # the row's data-key says which line it charts
+                f'<button type="button" class="chart-item" '
+                f'title="Chart {escape(label)} over time">{text}</button>'
+            )
+    head = f'<th scope="row" class="item">{text}</th>'
+    return f'<tr data-key="{escape(key)}" class="{classes}">{head}'
 
 
 def table_body(rows: list[StatementRow], *, units, share_units, charted: bool) -> str:
@@ -201,20 +293,23 @@ def table_body(rows: list[StatementRow], *, units, share_units, charted: bool) -
     html = []
     for row in rows:
         row_units = share_units if row.kind == layout.SHARES else units
-        classes = [f"level-{min(row.level, 3)}"]
-        if row.subtotal:
-            classes.append("subtotal")
-        if row.computed:
-            classes.append("computed")
+        start = _row_start(
+            key=row.key,
+            label=row.label,
+            kind=row.kind,
+            level=row.level,
+            subtotal=row.subtotal,
+            formula=row.formula,
+            share_units=share_units.name,
+            charted=charted,
+        )
         cells = "".join(
-            f'<td class="num">{figures.table_figure(value, units=row_units, kind=row.kind)}</td>'
-            for value in row.values
+            [
+                f'<td class="num">{text}</td>'
+                for text in figures.table_figures(row.values, units=row_units, kind=row.kind)
+            ]
         )
-        label = _row_label(row, share_units=share_units, charted=charted and not row.computed)
-        html.append(
-            f'<tr data-key="{escape(row.key)}" class="{" ".join(classes)}">'
-            f'<th scope="row" class="item">{label}</th>{cells}</tr>'
-        )
+        html.append(f"{start}{cells}</tr>")
     return mark_safe("\n".join(html))  # every piece is escaped, or digits we formatted
 
 
@@ -240,9 +335,10 @@ def overview_rows(overview: dict):
     )
     rows = []
     for item in series:
+        kind = layout.figure_kind(item.key)
         cells = "".join(
-            f'<td class="num">{figures.table_figure(v, units=units, key=item.key)}</td>'
-            for v in item.values
+            f'<td class="num">{text}</td>'
+            for text in figures.table_figures(item.values, units=units, kind=kind)
         )
         rows.append(f'<tr><th scope="row" class="item">{escape(item.label)}</th>{cells}</tr>')
     head = f'<tr><th scope="col" class="item">Figure</th>{head}</tr>'
@@ -262,6 +358,26 @@ def key_figure(figure: ratios.Figure, currency: str | None) -> dict:
         "unit": currency if figure.kind == ratios.MONEY and not figure.missing else "",
         "how": how,
     }
+
+
+def key_figures_html(shown: list[dict]) -> str:
+    """The key figures as the page's HTML (each is half a dozen escaped fields, built here
+    rather than through as many template nodes)."""
+    html = []
+    for figure in shown:
+        how = escape(figure["how"])
+        unit = f' <span class="unit">{escape(figure["unit"])}</span>' if figure["unit"] else ""
+        html.append(
+            f'<div class="figure" data-figure="{escape(figure["key"])}">\n'
+            f"      <dt>{escape(figure['name'])}</dt>\n"
+            "      <dd>\n"
+            f'        <span class="value" tabindex="0" title="{how}">{escape(figure["text"])}'
+            f"{unit}</span>\n"
+            f'        <details class="how"><summary>How</summary>{how}.</details>\n'
+            "      </dd>\n"
+            "    </div>"
+        )
+    return mark_safe("\n    ".join(html))  # every field escaped
 
 
 def period_kind(table) -> str:

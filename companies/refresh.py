@@ -108,6 +108,7 @@ class CompanyOutcome:
     seconds: float = 0.0
     periods: int = 0
     detail: str = ""
+    fetched_at: datetime.datetime | None = None  # when a successful fetch was made
 
 
 @dataclass
@@ -211,7 +212,9 @@ def company_refresh(
         return CompanyOutcome(
             ticker, STORAGE_ERROR, clock.monotonic() - started, detail=str(exc)[:200]
         )
-    return CompanyOutcome(ticker, REFRESH_OK, clock.monotonic() - started, periods)
+    return CompanyOutcome(
+        ticker, REFRESH_OK, clock.monotonic() - started, periods, fetched_at=attempted_at
+    )
 
 
 def _record_storage_error(
@@ -272,7 +275,7 @@ def companies_refresh(
     """
     client = client or yahoo_client()
     claim = tickers is None
-    return refresh_run(
+    report = refresh_run(
         tickers=tickers
         if tickers is not None
         else (lambda: selectors.companies_due(now=clock.now(), limit=limit)),
@@ -286,6 +289,20 @@ def companies_refresh(
         what="refresh",
         clock=clock,
     )
+    _refreshed_record(report)
+    return report
+
+
+def _refreshed_record(report: RefreshReport) -> None:
+    """The home page's "last refreshed": one write per run, at its end (not one per company),
+    of its newest success. A run cut off before its end records nothing; the next one does."""
+    fetched = [o.fetched_at for o in report.outcomes if o.fetched_at is not None]
+    if not fetched:
+        return
+    try:
+        services.site_refreshed_record(at=max(fetched))
+    except PynamoDBException:
+        log.exception("refresh_run could not record when it refreshed")
 
 
 def refresh_run(

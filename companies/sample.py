@@ -54,6 +54,8 @@ def sample_fundamentals_load(*, path: Path = SAMPLE_FUNDAMENTALS) -> int:
             source=SAMPLE_SOURCE,
         )
         filled += 1
+    if filled:
+        services.site_refreshed_record(at=now)
     # a table loaded before the screener existed gets its snapshots too
     screening.snapshots_rebuild(only_missing=True)
     return filled

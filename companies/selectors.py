@@ -12,6 +12,8 @@ no DynamoDB call once the index is built.
 import datetime
 import hashlib
 import json
+import random
+import time
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable
@@ -29,11 +31,15 @@ from companies.finding.search import Entry, directory_index
 from companies.market import selectors as market
 from companies.market.selectors import PriceRange, Prices
 from companies.models import (
+    COMPANY_RECORD,
     DELISTED,
     LISTED,
     LISTING_ORDERS,
+    SITE_PK,
+    SITE_STATS_RECORD,
     Company,
     ListingOrder,
+    PriceSeries,
     SiteStats,
     Statement,
 )
@@ -215,6 +221,9 @@ class DirectorySummary:
     directory_loaded: datetime.datetime | None
     directory_source: str | None
     sample_data: bool
+    # the newest successful fundamentals fetch; None before the first (or on a table written
+    # before the refresh recorded it, until its next run)
+    fundamentals_refreshed: datetime.datetime | None = None
 
 
 def company_page(
@@ -398,37 +407,35 @@ def _query_page(
 
 
 def directory_summary() -> DirectorySummary:
-    """Count and provenance of the directory for every page's header (one GetItem, cached)."""
-    summary = cache.get("directory_summary")
+    """Count and provenance of the directory for every page's header, and when the
+    fundamentals were last refreshed: one GetItem of SiteStats, cached."""
+    summary = cache.get(SUMMARY_CACHE_KEY)
     if summary is not None:
         return summary
     try:
-        stats = SiteStats.get(SiteStats.pk.default, SiteStats.sk.default)
+        stats = SiteStats.get(SITE_PK, SITE_STATS_RECORD)
     except DoesNotExist:
         stats = SiteStats()
+    return _summary_cached(stats)
+
+
+SUMMARY_CACHE_KEY = "directory_summary"
+
+
+def _summary_cached(stats: SiteStats) -> DirectorySummary:
     summary = DirectorySummary(
         listed_count=int(stats.listed_count or 0),
         directory_loaded=stats.directory_loaded,
         directory_source=stats.directory_source,
         sample_data=bool(stats.sample_data),
+        fundamentals_refreshed=stats.fundamentals_refreshed,
     )
-    cache.set("directory_summary", summary, settings.LISTING_CACHE_SECONDS)
+    cache.set(SUMMARY_CACHE_KEY, summary, settings.LISTING_CACHE_SECONDS)
     return summary
 
 
 def directory_is_empty() -> bool:
     return not list(Company.ticker_index.query(LISTED, limit=1))
-
-
-def fundamentals_last_refreshed() -> datetime.datetime | None:
-    """When the most recently refreshed company was refreshed (the home page's freshness):
-    one index Query, cached like a listing page."""
-    found = cache.get("fundamentals_last_refreshed")
-    if found is None:
-        newest = list(Company.last_updated_index.query(LISTED, scan_index_forward=False, limit=1))
-        found = (newest[0].last_updated if newest else None,)
-        cache.set("fundamentals_last_refreshed", found, settings.LISTING_CACHE_SECONDS)
-    return found[0]
 
 
 def company_get(*, ticker: str) -> Company | None:
@@ -554,6 +561,8 @@ def company_statement_tables(
 
 
 _readers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="dynamodb-read")
+BATCH_GET_TRIES = 3  # then the keys DynamoDB still leaves unprocessed are read one by one
+BATCH_GET_BACKOFF = (0.05, 1.0)  # seconds: base and cap of the full-jitter wait between tries
 
 
 def company_with_statements(
@@ -564,29 +573,75 @@ def company_with_statements(
     today: datetime.date | None = None,
 ) -> tuple[Company | None, dict[str, dict[str, StatementTable]], Prices | None]:
     """`company_get`, `company_statement_tables` and (with `price_range`) the company's prices
-    at once (its dividends are on the company item): the GetItem and the two Queries are
-    independent, so they run side by side and a page waits for the slowest, not the sum. The
-    tables and prices are empty for an unknown or never-fetched company. Kept in process
-    memory for COMPANY_CACHE_SECONDS: a company's figures change once a day at most."""
+    (its dividends are on the company item), in two calls side by side: the statements Query,
+    and the company item with the price items of the range (their keys are known in advance)
+    in one BatchGetItem, or the company's GetItem without a range. The tables and prices are
+    empty for an unknown or never-fetched company. Kept in process memory for
+    COMPANY_CACHE_SECONDS: a company's figures change once a day at most."""
     range_key = price_range.key if price_range else ""
     cache_key = f"company:{ticker}:{','.join(period_types)}:{range_key}"
     found = cache.get(cache_key)
     if found is None:
         tables = _readers.submit(company_statement_tables, ticker=ticker, period_types=period_types)
-        prices = (
-            _readers.submit(
-                market.company_prices,
+        if price_range is None:
+            company, prices = company_get(ticker=ticker), None
+        else:
+            company, prices = _company_and_prices(
                 ticker=ticker,
                 price_range=price_range,
                 today=today or datetime.datetime.now(datetime.UTC).date(),
             )
-            if price_range
-            else None
-        )
-        found = (
-            company_get(ticker=ticker),
-            tables.result(),
-            prices.result() if prices else None,
-        )
+        found = (company, tables.result(), prices)
         cache.set(cache_key, found, settings.COMPANY_CACHE_SECONDS)
+    return found
+
+
+def _company_and_prices(
+    *, ticker: str, price_range: PriceRange, today: datetime.date
+) -> tuple[Company | None, Prices]:
+    """The company item and the price items of `price_range`: one BatchGetItem. Every page's
+    header wants the SiteStats item too (directory_summary): when it is not cached, as on a
+    fresh container, it comes in the same call instead of a GetItem of its own."""
+    ticker = ticker.upper()
+    records = market.price_records(price_range=price_range, today=today)
+    keys = [(ticker, COMPANY_RECORD), *((ticker, record) for record in records)]
+    wants_summary = cache.get(SUMMARY_CACHE_KEY) is None
+    if wants_summary:
+        keys.append((SITE_PK, SITE_STATS_RECORD))
+    items = items_batch_get(keys=keys)
+    company = items.pop((ticker, COMPANY_RECORD), None)
+    stats = items.pop((SITE_PK, SITE_STATS_RECORD), None)
+    if wants_summary:
+        _summary_cached(SiteStats.from_raw_data(stats) if stats else SiteStats())
+    prices = market.prices_from_items(
+        ticker=ticker,
+        price_range=price_range,
+        items=list(map(PriceSeries.from_raw_data, items.values())),
+    )
+    return (Company.from_raw_data(company) if company else None), prices
+
+
+def items_batch_get(*, keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict]:
+    """The stored items of these (pk, sk) keys, raw, by key (absent ones left out): one
+    BatchGetItem (at most 100 keys). Keys DynamoDB leaves unprocessed (throttling) are asked
+    again after a full-jitter backoff, BATCH_GET_TRIES in all, then read with a GetItem each,
+    which botocore's own retries cover."""
+    connection = Company._get_connection()
+    table = Company.Meta.table_name
+    pending = [{"pk": {"S": pk}, "sk": {"S": sk}} for pk, sk in keys]
+    found: dict[tuple[str, str], dict] = {}
+    for attempt in range(1, BATCH_GET_TRIES + 1):
+        answer = connection.batch_get_item(pending)
+        for item in answer.get("Responses", {}).get(table, []):
+            found[(item["pk"]["S"], item["sk"]["S"])] = item
+        pending = answer.get("UnprocessedKeys", {}).get(table, {}).get("Keys") or []
+        if not pending:
+            return found
+        if attempt < BATCH_GET_TRIES:
+            base, cap = BATCH_GET_BACKOFF
+            time.sleep(random.random() * min(cap, base * 2 ** (attempt - 1)))
+    for key in pending:
+        item = connection.get_item(key["pk"]["S"], key["sk"]["S"]).get("Item")
+        if item:
+            found[(item["pk"]["S"], item["sk"]["S"])] = item
     return found

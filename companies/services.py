@@ -387,12 +387,15 @@ def directory_load(
                 actions=[Company.listing_status.set(DELISTED), Company.delisted_on.set(seen)]
             )
             result.delisted += 1
-    SiteStats(
-        listed_count=result.listed,
-        directory_loaded=seen,
-        directory_source=directory.source,
-        sample_data=int(sample_data),
-    ).save()
+    # An update, not a PutItem: the fundamentals refresh keeps its own attribute on this item.
+    SiteStats().update(
+        actions=[
+            SiteStats.listed_count.set(result.listed),
+            SiteStats.directory_loaded.set(seen),
+            SiteStats.directory_source.set(directory.source),
+            SiteStats.sample_data.set(int(sample_data)),
+        ]
+    )
     screening.directory_snapshots_sync(directory=directory, before=existing)
     cache.clear()
     forget_index()  # this process's search index; other processes' expire on their own
@@ -768,3 +771,23 @@ def init_sts_call_take(*, now: datetime.datetime, limit: int) -> int:
             raise iam_init.StsRateLimited(f"{limit} STS verifications this minute") from exc
         raise
     return counter.calls
+
+
+# --- the home page's freshness ----------------------------------------------------------------
+
+
+def site_refreshed_record(*, at: datetime.datetime) -> bool:
+    """Record `at` (aware) as the newest successful fundamentals fetch on the SiteStats item,
+    unless a later one is recorded already (an overlapping run that finished first): one
+    conditional UpdateItem. Returns whether it was written."""
+    try:
+        SiteStats().update(
+            actions=[SiteStats.fundamentals_refreshed.set(at)],
+            condition=SiteStats.fundamentals_refreshed.does_not_exist()
+            | (SiteStats.fundamentals_refreshed < at),
+        )
+    except UpdateError as exc:
+        if exc.cause_response_code == CONDITION_FAILED:
+            return False
+        raise
+    return True

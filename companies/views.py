@@ -9,7 +9,7 @@ from django.urls import get_script_prefix, reverse
 
 from companies import api, presenters, selectors
 from companies.cursors import InvalidCursor
-from companies.finding.search import SUGGESTIONS, directory_index
+from companies.finding.search import SUGGESTIONS, directory_index, directory_index_if_fresh
 from companies.forms import (
     ALL_LINES,
     TICKER_PATTERN,
@@ -25,9 +25,11 @@ from companies.templatetags.figures import aud
 
 
 def home(request):
+    summary = selectors.directory_summary()
     context = {
-        "summary": selectors.directory_summary(),
-        "last_refreshed": selectors.fundamentals_last_refreshed(),
+        "summary": summary,
+        "last_refreshed": summary.fundamentals_refreshed,
+        "directory": summary,  # the banner's, so the page is one read even with no cache
     }
     return render(request, "companies/home.html", context)
 
@@ -193,8 +195,10 @@ def _statement_download(request, ticker, statement):
 
 
 def _company_page(request, ticker, *, statement):
-    # an unknown ticker costs no read: the directory index (in memory) knows every company
-    if not TICKER_PATTERN.fullmatch(ticker) or directory_index().get(ticker) is None:
+    # An unknown ticker costs no read while the directory index (in memory) is fresh; without
+    # one the page's own reads tell, rather than a read of the whole directory first.
+    index = directory_index_if_fresh()
+    if not TICKER_PATTERN.fullmatch(ticker) or (index is not None and index.get(ticker) is None):
         return company_not_found(request, ticker)
     if ticker != ticker.upper():
         url = reverse(

@@ -48,6 +48,16 @@ def build(stage: str, output: Path, *, cwd: Path = ROOT) -> Path:
     return output
 
 
+def aws_environment(stage: str, *, cwd: Path = ROOT) -> dict[str, str]:
+    """The stage's `aws_environment_variables`: set on the function itself, not in the package
+    (INSTANTIATE_LAMBDA_HANDLER_ON_IMPORT, which moves Django's setup into Lambda's init)."""
+    settings = json.loads((cwd / "zappa_settings.json").read_text())
+    config = settings[stage]
+    while "aws_environment_variables" not in config and "extends" in config:
+        config = settings[config["extends"]]
+    return dict(config.get("aws_environment_variables", {}))
+
+
 def unpack(zip_path: Path, into: Path) -> Path:
     with zipfile.ZipFile(zip_path) as archive:
         archive.extractall(into)
@@ -99,11 +109,15 @@ def invoke(
     events: list[dict],
     *,
     env: dict[str, str] | None = None,
+    function_env: dict[str, str] | None = None,
     timeout: float = 120,
 ) -> dict:
     """Send `events` in order to one fresh Lambda-like process; returns what invoke.py reported:
-    {"started": epoch, "results": [{"response"|"error", "seconds", "finished"}], "modules" (heavy
-    ones imported), "watched_modules", "stdout", "stderr"}."""
+    {"started": epoch, "imported": epoch (the handler module imported, Lambda's init done),
+    "ready_on_import" (Django set up by then), "results": [{"response"|"error", "seconds",
+    "finished"}], "modules" (heavy ones imported), "watched_modules", "stdout", "stderr"}.
+    `function_env` is the function's own environment (default: the dev stage's
+    `aws_environment_variables`)."""
     events_file = package_dir.parent / f"events-{time.monotonic_ns()}.json"
     result_file = events_file.with_suffix(".result.json")
     events_file.write_text(json.dumps(events))
@@ -117,6 +131,7 @@ def invoke(
             "PYTHONPATH": f"{package_dir}{os.pathsep}{runtime}",
             "PYTHONDONTWRITEBYTECODE": "1",  # the package is read-only on Lambda
             "LAMBDA_TASK_ROOT": str(package_dir),
+            **(aws_environment("dev") if function_env is None else function_env),
             **(env or {}),
         }
     )

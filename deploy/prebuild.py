@@ -24,6 +24,9 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from asxdb_site.code_version import code_version_write  # noqa: E402
+
 PROJECT_PACKAGES = ("asxdb_site", "companies", "scraping")
 CHECKED_HASH_FLAGS = 0b11
 
@@ -31,6 +34,7 @@ CHECKED_HASH_FLAGS = 0b11
 def prepare() -> None:
     """Zappa's entry point: collect static files, then compile the bytecode."""
     collect_static()
+    code_version_write()  # after collectstatic --clear, which empties staticfiles/
     compiled, current = compile_bytecode()
     print(f"prebuild: {compiled} modules compiled, {current} already current")
 

@@ -78,6 +78,8 @@ class Contract:
                 f"header, not a {status}"
             ]
         self.checked[f"{verb.upper()} {path}"] += 1
+        if status == 304 and verb == "get":  # HTTP's answer to a conditional GET: no body
+            return [] if not body else ["a 304 carries no body, but one was sent"]
         responses = item[verb]["responses"]
         documented = next(
             (key for key in (str(status), f"{str(status)[0]}XX", "default") if key in responses),
@@ -144,6 +146,22 @@ def _url_name(request) -> tuple[bool, str | None]:
     return True, match.url_name
 
 
+def _decoded(response) -> bytes:
+    """The body as the client reads it, gzip or brotli undone (asxdb_site/http_caching.py)."""
+    if response.streaming:
+        return b""
+    encoding = response.headers.get("Content-Encoding")
+    if encoding == "gzip":
+        import gzip
+
+        return gzip.decompress(response.content)
+    if encoding == "br":
+        import brotli
+
+        return brotli.decompress(response.content)
+    return response.content
+
+
 def check_response(request, response) -> None:
     """Raises ContractViolation when `response` to `request` breaks the document (on the test's
     own thread; on another, the violation waits for the test's teardown)."""
@@ -152,7 +170,7 @@ def check_response(request, response) -> None:
     routed, url_name = _url_name(request)
     if not routed:
         return  # no route, so no operation: the site's JSON 404
-    body = b"" if response.streaming else response.content
+    body = _decoded(response)
     found = contract().problems(
         method=request.method,
         url_name=url_name,

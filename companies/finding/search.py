@@ -208,6 +208,15 @@ def directory_index() -> DirectoryIndex:
         _lock.release()
 
 
+def directory_index_if_fresh() -> DirectoryIndex | None:
+    """The process's index while it is younger than LISTING_CACHE_SECONDS, else None: never
+    builds it (a company page then reads its company instead of the whole directory)."""
+    current = _index
+    if current is not None and time.monotonic() - current[0] < settings.LISTING_CACHE_SECONDS:
+        return current[1]
+    return None
+
+
 def forget_index() -> None:
     """Drop the cached index (after a directory load in this process, and in tests)."""
     global _index

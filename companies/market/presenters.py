@@ -4,9 +4,16 @@ alternative, the dividend history, and the CSV downloads. Nothing here reads the
 
 import csv
 import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from html import escape  # what django.utils.html.escape does, without its lazy-text wrapper
+
+from django.utils.safestring import mark_safe
 
 from companies.market.selectors import BAR_FIELDS, PRICE_RANGES, Prices
+from companies.presenters import company_url
 from companies.templatetags import figures
+
+SHOWN_DIVIDENDS = 12  # the page's table; the downloads have them all
 
 VALUATION_TITLES = {
     "pe": ("P/E", "times"),
@@ -120,9 +127,38 @@ def valuation_cards(valuation: dict | None) -> list[dict]:
     return cards
 
 
-def chart_view(prices: Prices, *, close: str, dividends: list[list]) -> dict:
-    """The price chart's data (oldest first) and its summary for readers without the chart."""
+def valuation_html(cards: list[dict]) -> str:
+    """The valuation cards as the page's HTML (a card is a dozen escaped fields, built here
+    rather than through as many template nodes)."""
+    html = []
+    for card in cards:
+        formula, reason = escape(card["formula"]), card["reason"]
+        title = formula + (f" — {escape(reason)}" if reason else "")
+        inputs = "".join(f"<li>{escape(text)}</li>" for text in card["inputs"])
+        html.append(
+            f'<div class="figure" data-valuation="{escape(card["key"])}">\n'
+            f"      <dt>{escape(card['title'])}</dt>\n"
+            "      <dd>\n"
+            f'        <span class="value" tabindex="0" title="{title}">{escape(card["text"])}'
+            "</span>\n"
+            '        <details class="how"><summary>How</summary>\n'
+            f"          <p>{formula}.{f' Not computed: {escape(reason)}.' if reason else ''}</p>\n"
+            + (f'          <ul class="inputs">{inputs}</ul>\n' if inputs else "")
+            + (
+                f'          <p class="fx" data-fx>Exchange rate {escape(card["fx"])}.</p>\n'
+                if card["fx"]
+                else ""
+            )
+            + "        </details>\n      </dd>\n    </div>"
+        )
+    return mark_safe("\n    ".join(html))  # every field escaped
+
+
+def chart_view(prices: Prices, *, ticker: str, close: str, dividends: list[list]) -> dict:
+    """The price chart's data (oldest first), its summary for readers without the chart, the
+    range and close links and the downloads."""
     column = CLOSE_COLUMN[close]
+    closing = "" if close == "traded" else f"&amp;close={close}"
     points = [(bar[0], bar[column]) for bar in prices.bars]
     shown = [value for _, value in points if value is not None]
     first_day = prices.bars[0][0] if prices.bars else None
@@ -134,38 +170,91 @@ def chart_view(prices: Prices, *, close: str, dividends: list[list]) -> dict:
             "label": CLOSES[close],
             "interval": prices.interval,
             "dates": [day for day, _ in points],
-            "values": [value for _, value in points],
+            # Yahoo's closes are float32 noise past the cent (38.630001068115234); the chart
+            # shows at most three decimals
+            "values": [None if value is None else round(value, 4) for _, value in points],
             "dividends": dividends,
         },
         "drawn": len(shown) >= 2,
-        "summary": (
-            {
-                "first": _price(shown[0], prices.currency),
-                "last": _price(shown[-1], prices.currency),
-                "high": _price(max(shown), prices.currency),
-                "low": _price(min(shown), prices.currency),
-                "from": figures.period_end(points[0][0]),
-                "to": figures.period_end(points[-1][0]),
-            }
-            if shown
-            else None
-        ),
-        "ranges": [
-            {"key": r.key, "title": r.title, "active": r.key == prices.range.key}
+        "summary": _summary(points, shown, currency=prices.currency) if shown else None,
+        "ranges": _links(
+            (f"?range={r.key}{closing}#price", r.title, r.key == prices.range.key)
             for r in PRICE_RANGES.values()
-        ],
-        "closes": [{"key": k, "title": t, "active": k == close} for k, t in CLOSES.items()],
+        ),
+        "closes": _links(
+            (
+                f"?range={prices.range.key}{'' if k == 'traded' else f'&amp;close={k}'}#price",
+                title,
+                k == close,
+            )
+            for k, title in CLOSES.items()
+        ),
+        "csv": company_url("company_prices_csv", ticker=ticker) + f"?range={prices.range.key}",
+        "json": company_url("company_prices_json", ticker=ticker) + f"?range={prices.range.key}",
     }
 
 
+def _summary(points: list, shown: list, *, currency: str | None) -> dict:
+    """The range's first and last close, high and low: the chart's text alternative (its
+    label) and the line under it."""
+    first, last = _price(shown[0], currency), _price(shown[-1], currency)
+    high, low = _price(max(shown), currency), _price(min(shown), currency)
+    start, end = figures.period_end(points[0][0]), figures.period_end(points[-1][0])
+    return {
+        "label": f"from {start} to {end}: from {first} to {last}, high {high}, low {low}",
+        "text": f"{start} – {end}: from {first} to {last}; high {high}, low {low}.",
+    }
+
+
+def _links(tabs) -> str:
+    """A nav's links, `(href, title, active)` each: the current one marked for readers."""
+    return mark_safe(  # our own query strings (validated choices) and titles
+        "".join(
+            f'<a href="{href}"{' aria-current="page"' if active else ""}>{title}</a>'
+            for href, title, active in tabs
+        )
+    )
+
+
+FOUR_PLACES = Decimal("0.0001")
+
+
+def _four_places(value) -> str:
+    """An amount per share as Django's floatformat:"-4" shows it (1.162 -> "1.1620", 2.0 ->
+    "2", missing -> ""), without its localisation machinery: a dozen per page."""
+    if value is None:
+        return ""
+    number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    if number == number.to_integral_value():
+        return str(int(number))
+    return f"{number.quantize(FOUR_PLACES, rounding=ROUND_HALF_UP):f}"
+
+
+def _dividend_rows(dividends: list[list]) -> str:
+    """The newest dividends as table rows (built here: a dozen rows of filtered cells)."""
+    return mark_safe(  # dates and figures we formatted
+        "".join(
+            f'<tr><td><time datetime="{ex}">{figures.period_end(ex)}</time></td>'
+            f'<td class="num">{_four_places(amount)}</td><td class="num">—</td></tr>'
+            for ex, amount in dividends[:SHOWN_DIVIDENDS]
+        )
+    )
+
+
 def dividends_view(company, *, as_of: str | None) -> dict:
-    """Dividends newest first, the trailing-twelve-month total at the newest bar, and splits.
-    Franking is not in Yahoo's data: it is "—", never a guess."""
+    """Dividends newest first (the table's rows, how many there are), the trailing-twelve-month
+    total at the newest bar, and splits. Franking is not in Yahoo's data: it is "—", never a
+    guess."""
     dividends = list(reversed(company.dividends or []))
+    ttm = ttm_per_share(dividends, as_of=as_of)
     return {
         "currency": (company.quote or {}).get("currency"),
-        "rows": [{"ex_date": datetime.date.fromisoformat(ex), "amount": a} for ex, a in dividends],
-        "ttm": ttm_per_share(dividends, as_of=as_of),
+        "count": len(dividends),
+        "rows": _dividend_rows(dividends),
+        "more": len(dividends) > SHOWN_DIVIDENDS,
+        "ttm": _four_places(ttm),
+        "csv": company_url("company_dividends_csv", ticker=company.ticker),
+        "json": company_url("company_dividends_json", ticker=company.ticker),
         "splits": [
             {"date": datetime.date.fromisoformat(day), "ratio": _ratio(ratio)}
             for day, ratio in reversed(company.splits or [])
@@ -211,9 +300,11 @@ def market_context(*, company, prices: Prices | None, close: str) -> dict:
         return {"quote": None, "valuation_cards": [], "price_chart": None, "dividends": None}
     return {
         "quote": quote_view(company.quote),
-        "valuation_cards": valuation_cards(company.valuation),
+        "valuation_cards": valuation_html(valuation_cards(company.valuation)),
         "price_chart": (
-            chart_view(prices, close=close, dividends=company.dividends or [])
+            chart_view(
+                prices, ticker=company.ticker, close=close, dividends=company.dividends or []
+            )
             if prices.bars
             else None
         ),

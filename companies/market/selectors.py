@@ -1,13 +1,16 @@
 """Every read of market data the web path makes: a company's prices over a chart range, and its
-dividends and splits. A range is one Query of at most two items."""
+dividends and splits. A range is one Query of at most two items, or those items by key
+(`price_records`) in the company page's BatchGetItem."""
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from companies.models import (
     DIVIDENDS_RECORD,
     MONTHLY_RECORD,
     PRICES_RECORD,
+    WEEKLY_BLOCK_YEARS,
     PriceSeries,
     weekly_record,
 )
@@ -53,6 +56,22 @@ def _year(record: str) -> int:
     return int(record.rsplit("#", 1)[1])
 
 
+def _start(price_range: PriceRange, today: datetime.date) -> datetime.date:
+    return today - datetime.timedelta(days=price_range.days or 0)
+
+
+def price_records(*, price_range: PriceRange, today: datetime.date) -> list[str]:
+    """The sort keys of the items `price_range` reads up to `today`, oldest first: the years of
+    its daily bars, its weekly blocks, or the monthly series. At most two."""
+    start = _start(price_range, today)
+    if price_range.interval == "1d":
+        return [f"{PRICES_RECORD}#{year:04d}" for year in range(start.year, today.year + 1)]
+    if price_range.interval == "1wk":
+        first = start.year - start.year % WEEKLY_BLOCK_YEARS
+        return [weekly_record(y) for y in range(first, today.year + 1, WEEKLY_BLOCK_YEARS)]
+    return [MONTHLY_RECORD]
+
+
 def company_prices(
     *, ticker: str, price_range: PriceRange, today: datetime.date, every_day: bool = False
 ) -> Prices:
@@ -60,18 +79,30 @@ def company_prices(
     short ranges (the years they span), the weekly blocks for 5y, the monthly series for max,
     or with `every_day` every stored daily bar (a download of the whole history). `today`
     bounds which items are read. One Query, of at most two items unless `every_day`."""
-    interval = "1d" if every_day else price_range.interval
-    start = today - datetime.timedelta(days=price_range.days or 0)
-    if interval == "1d":
-        first_year = 1 if every_day or price_range.days is None else start.year
-        low, high = f"{PRICES_RECORD}#{first_year:04d}", f"{PRICES_RECORD}#{today.year:04d}"
-    elif interval == "1wk":
-        low, high = weekly_record(start.year), weekly_record(today.year)
+    if every_day:
+        low, high = f"{PRICES_RECORD}#0001", f"{PRICES_RECORD}#{today.year:04d}"
     else:
-        low = high = MONTHLY_RECORD
+        records = price_records(price_range=price_range, today=today)
+        low, high = records[0], records[-1]
+    items = PriceSeries.query(ticker, PriceSeries.sk.between(low, high))
+    return prices_from_items(
+        ticker=ticker, price_range=price_range, items=items, every_day=every_day
+    )
+
+
+def prices_from_items(
+    *,
+    ticker: str,
+    price_range: PriceRange,
+    items: Iterable[PriceSeries],
+    every_day: bool = False,
+) -> Prices:
+    """The Prices of `price_range` from the stored items it reads (in any order; none when the
+    company has no prices yet)."""
+    interval = "1d" if every_day else price_range.interval
     by_day: dict[str, list] = {}
     currency = None
-    for item in PriceSeries.query(ticker, PriceSeries.sk.between(low, high)):
+    for item in sorted(items, key=lambda item: item.sk):
         by_day.update({bar[0]: bar for bar in item.bars or []})
         currency = currency or item.currency
     bars = [by_day[day] for day in sorted(by_day)]

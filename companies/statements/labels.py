@@ -1,5 +1,6 @@
 """A readable label for each of Yahoo's raw line-item keys ("TotalRevenue" -> "Total Revenue")."""
 
+import functools
 import re
 
 _LABELS = {
@@ -48,6 +49,7 @@ _MINOR_WORDS = {"And", "As", "At", "By", "For", "From", "In", "Of", "On", "Or", 
 _WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 
 
+@functools.lru_cache(maxsize=4096)
 def line_item_label(key: str) -> str:
     """A display label for one of Yahoo's raw line-item keys: "TotalRevenue" -> "Total Revenue",
     "CostOfRevenue" -> "Cost of Revenue", acronyms kept ("EBITDA", "Net PPE"), and the keys

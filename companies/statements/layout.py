@@ -13,6 +13,7 @@ reported lines (growth, margins) and is never presented as reported.
 in the order Yahoo gave them, so "All lines" always holds every key exactly once.
 """
 
+import functools
 from dataclasses import dataclass
 
 KEY_LINES = "key"
@@ -727,6 +728,13 @@ def arrange(statement: str, reported: list[str], *, lines: str = ALL_LINES) -> l
     """
     if lines not in LINE_CHOICES:
         raise ValueError(f"lines must be one of {LINE_CHOICES}, not {lines!r}")
+    return list(_arranged(statement, tuple(reported), lines))
+
+
+# Most companies report one of a few sets of keys per statement: each arrangement is worked out
+# once per process (slots are frozen, so every caller can share them).
+@functools.lru_cache(maxsize=1024)
+def _arranged(statement: str, reported: tuple[str, ...], lines: str) -> tuple[Slot, ...]:
     present = dict.fromkeys(reported)
     computed_after: dict[str, list[Computed]] = {}
     for row in COMPUTED.get(statement, ()):
@@ -780,4 +788,4 @@ def arrange(statement: str, reported: list[str], *, lines: str = ALL_LINES) -> l
                 slots.append(
                     Slot(key=key, section=OTHER_SECTION, level=0, subtotal=False, key_line=False)
                 )
-    return slots
+    return tuple(slots)

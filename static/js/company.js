@@ -201,26 +201,25 @@
     ["Total liabilities", overview.total_liabilities],
   ]);
 
-  // A line item's history: the table is newest first, a chart reads oldest first.
-  var items = {};
-  data.table.items.forEach(function (item) {
-    items[item.key] = item;
-  });
+  // A line item's history: the table is newest first, a chart reads oldest first. The figures
+  // are in the data by key; the label is the row button's own text (before any unit note).
+  var items = data.table.values;
   var ends = data.table.ends.slice().reverse();
   var figure = document.getElementById("item-chart-figure");
   var title = document.getElementById("item-chart-title");
   var itemChart = null;
 
   function showItem(key, button) {
-    var item = items[key];
-    if (!item || !figure) {
+    var figures = Object.prototype.hasOwnProperty.call(items, key) ? items[key] : null;
+    if (!figures || !figure) {
       return;
     }
+    var label = button.firstChild.textContent.trim();
     figure.hidden = false;
-    title.textContent = item.label + " over time";
+    title.textContent = label + " over time";
     var canvas = document.getElementById("chart-item");
-    canvas.setAttribute("aria-label", item.label + " over time; its row in the table has the figures");
-    var values = item.values.slice().reverse();
+    canvas.setAttribute("aria-label", label + " over time; its row in the table has the figures");
+    var values = figures.slice().reverse();
     if (itemChart) {
       itemChart.destroy();
     }
@@ -228,7 +227,7 @@
       type: "bar",
       data: {
         labels: ends.map(yearLabel),
-        datasets: [{ label: item.label, data: values, backgroundColor: colours[0] }],
+        datasets: [{ label: label, data: values, backgroundColor: colours[0] }],
       },
       options: options(),
     });

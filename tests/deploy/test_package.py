@@ -68,6 +68,14 @@ def test_package_fits_lambda_without_slim_handler(lambda_zip, lambda_dir):
     assert (lambda_dir / "staticfiles" / "staticfiles.json").is_file()
 
 
+def test_package_ships_brotli_and_the_code_version(lambda_dir):
+    """Brotli answers `Accept-Encoding: br` (asxdb_site/http_caching.py); the build writes the
+    code's version, part of every ETag, so a container never hashes its own files."""
+    assert (lambda_dir / "brotli.py").is_file() and list(lambda_dir.glob("_brotli*.so"))
+    version = (lambda_dir / "staticfiles" / "code-version.txt").read_text().strip()
+    assert re.fullmatch(r"[0-9a-f]{16}", version)
+
+
 def test_compiled_extensions_need_at_most_the_runtime_glibc(lambda_dir):
     needs = lambda_package.glibc_needs(lambda_dir)
     assert len(needs) > 20  # numpy, pandas, lxml, curl_cffi... were all read
@@ -246,12 +254,26 @@ def test_web_requests_make_no_aws_client_but_dynamodbs(
     loaded_site, lambda_dir, lambda_runtime, lambda_env
 ):
     """zappa.asynchronous (imported by companies.jobs) creates four AWS clients on import:
-    a quarter of a second of every cold start if a page imported it."""
+    a quarter of a second of every cold start if a page imported it. Nor do pages import what
+    only init, the screener, comparison or the OpenAPI document need (companies/urls.py)."""
+    pages = ["/", "/companies/", "/companies/BHP/", "/companies/BHP/balance/"]
+    report = lambda_package.invoke(
+        lambda_dir, lambda_runtime, [api_gateway_event(page) for page in pages], env=lambda_env
+    )
+    assert [r["response"]["statusCode"] for r in report["results"]] == [200] * len(pages)
+    assert report["watched_modules"] == []
+
+
+def test_django_is_set_up_while_lambda_imports_the_handler(
+    loaded_site, lambda_dir, lambda_runtime, lambda_env
+):
+    """Lambda's init phase (the handler's import) runs with more CPU than a request: Django's
+    setup, the URLconf and the templates happen there, not in the first request."""
     report = lambda_package.invoke(
         lambda_dir, lambda_runtime, [api_gateway_event("/")], env=lambda_env
     )
+    assert report["ready_on_import"]
     assert report["results"][0]["response"]["statusCode"] == 200
-    assert report["watched_modules"] == []
 
 
 def test_scheduled_refresh_fetches_statements_through_the_packaged_handler(

@@ -182,3 +182,13 @@ def test_check_deploy_is_clean_with_production_settings():
     assert completed.returncode == 0, completed.stderr
     # security.W003 (no CSRF middleware) and W021 (HSTS preload is opt-in)
     assert "System check identified no issues (2 silenced)." in completed.stdout
+
+
+@pytest.mark.parametrize("name", STAGES)
+def test_django_starts_in_lambdas_init_phase(name):
+    """Zappa builds the app on the first event unless this variable is set on the function;
+    with it, the handler's import (Lambda's init, with more CPU) sets Django up, and our WSGI
+    module imports the URLconf, compiles the pages' templates and opens the DynamoDB clients."""
+    config = stage(name)
+    assert config["app_function"] == "asxdb_site.wsgi.application"
+    assert config["aws_environment_variables"]["INSTANTIATE_LAMBDA_HANDLER_ON_IMPORT"]

@@ -461,11 +461,12 @@ def dynamodb_calls(client, bhp):
 
 
 @pytest.mark.parametrize("period", ["annual", "quarterly", "ttm"])
-def test_a_company_page_is_one_get_and_two_queries(client, dynamodb_calls, period):
-    """The company, its statements, and its prices with dividends: three calls side by side."""
+def test_a_company_page_is_one_batch_get_and_one_query(client, dynamodb_calls, period):
+    """The company with its prices and dividends (one BatchGetItem), and its statements (one
+    Query): two calls side by side."""
     response = client.get(f"/companies/BHP/balance/?period={period}")
     assert response.status_code == 200
-    assert sorted(dynamodb_calls) == ["GetItem", "Query", "Query"]
+    assert sorted(dynamodb_calls) == ["BatchGetItem", "Query"]
 
 
 def items(**values):
