@@ -61,3 +61,29 @@ def local_table(dynamodb_local_url):
     services.table_create(wait=True)
     yield models.Company.Meta.table_name
     models.Company.delete_table()
+
+
+@pytest.fixture(scope="module")
+def fake_yahoo():
+    """The fake Yahoo (tests/fakes) on 127.0.0.1, one per test module."""
+    from tests.fakes import FakeYahoo
+
+    with FakeYahoo() as fake:
+        yield fake
+
+
+@pytest.fixture(scope="module")
+def yahoo(fake_yahoo, tmp_path_factory):
+    """The production YahooClient pointed at `fake_yahoo`, without the real rate limit."""
+    from scraping.yahoo import YahooClient
+
+    client = YahooClient(
+        base_url=fake_yahoo.base_url,
+        requests_per_second=500,
+        timeout=15,  # the fake answers at once; a busy machine may not
+        cache_dir=tmp_path_factory.mktemp("yf"),
+        pause_on_429=0.05,
+        max_pause_on_429=0.2,
+    )
+    yield client
+    client.close()

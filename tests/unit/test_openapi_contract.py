@@ -22,10 +22,9 @@ from companies.market import refresh as prices_refresh
 from companies.market.selectors import PRICE_RANGES
 from companies.selectors import Order, SortKey
 from companies.statements.vocabulary import PERIOD_TYPES, STATEMENTS
-from scraping.yahoo import YahooClient
 from tests import api_contract, factories
 from tests.api_contract import ContractViolation
-from tests.fakes import PRICES_THROUGH, FakeYahoo
+from tests.fakes import PRICES_THROUGH
 
 # The fake Yahoo's companies: BHP and RMD report in USD, NOS has a profile but no statements.
 TICKERS = ("BHP", "CBA", "RMD", "ANN", "GAP", "NOS", "APS")
@@ -77,26 +76,6 @@ class QuietHandler(WSGIRequestHandler):
 
 
 # --- what the site answers validates -----------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def fake_yahoo():
-    with FakeYahoo() as fake:
-        yield fake
-
-
-@pytest.fixture(scope="module")
-def yahoo(fake_yahoo, tmp_path_factory):
-    client = YahooClient(
-        base_url=fake_yahoo.base_url,
-        requests_per_second=500,
-        timeout=3,
-        cache_dir=tmp_path_factory.mktemp("yf"),
-        pause_on_429=0.05,
-        max_pause_on_429=0.2,
-    )
-    yield client
-    client.close()
 
 
 @pytest.fixture

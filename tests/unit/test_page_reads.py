@@ -21,9 +21,7 @@ from companies import refresh, selectors, services
 from companies.finding.search import forget_index
 from companies.market import refresh as prices_refresh
 from companies.models import ALL_MODELS, SiteStats
-from scraping.yahoo import YahooClient
 from tests import factories
-from tests.fakes import FakeYahoo
 
 TICKERS = ("BHP", "CBA", "RMD", "ANN")
 UNIT_BYTES = 4096
@@ -138,26 +136,6 @@ class Meter:
 
 
 # --- the site ----------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def fake_yahoo():
-    with FakeYahoo() as fake:
-        yield fake
-
-
-@pytest.fixture(scope="module")
-def yahoo(fake_yahoo, tmp_path_factory):
-    client = YahooClient(
-        base_url=fake_yahoo.base_url,
-        requests_per_second=500,
-        timeout=15,  # the fake answers at once; a busy machine may not
-        cache_dir=tmp_path_factory.mktemp("yf"),
-        pause_on_429=0.05,
-        max_pause_on_429=0.2,
-    )
-    yield client
-    client.close()
 
 
 @pytest.fixture

@@ -14,31 +14,10 @@ from companies import refresh as statements_refresh
 from companies.market import refresh
 from companies.market.services import exchange_rate_pk
 from companies.models import DIVIDENDS_RECORD, Company, PriceSeries
-from scraping.yahoo import YahooClient
 from tests import factories
-from tests.fakes import PRICES_THROUGH, FakeYahoo
+from tests.fakes import PRICES_THROUGH
 
 TICKERS = ("BHP", "CBA", "RMD", "ANN", "GAP", "NOS", "APS")
-
-
-@pytest.fixture(scope="module")
-def fake_yahoo():
-    with FakeYahoo() as fake:
-        yield fake
-
-
-@pytest.fixture(scope="module")
-def yahoo(fake_yahoo, tmp_path_factory):
-    client = YahooClient(
-        base_url=fake_yahoo.base_url,
-        requests_per_second=500,
-        timeout=3,
-        cache_dir=tmp_path_factory.mktemp("yf"),
-        pause_on_429=0.05,
-        max_pause_on_429=0.2,
-    )
-    yield client
-    client.close()
 
 
 @pytest.fixture

@@ -19,9 +19,8 @@ from companies.models import COMPANY_RECORD, FX_PK_PREFIX, LISTED, Company, Pric
 from companies.screening import selectors as screening_selectors
 from companies.screening.metrics import METRICS
 from scraping.asx import Directory, DirectoryRow
-from scraping.yahoo import YahooClient
 from tests.directories import GROUPS
-from tests.fakes import PRICES_THROUGH, FakeYahoo
+from tests.fakes import PRICES_THROUGH
 
 # The fake Yahoo's companies: BHP and RMD report in USD, CBA is a bank, ANN's year ends in
 # December, GAP lacks a gross profit one year, NOS has a profile but no statements, and APS is
@@ -70,26 +69,6 @@ def directory(*, without: tuple[str, ...] = (), renamed: dict | None = None) -> 
         rejected=[],
         source="test",
     )
-
-
-@pytest.fixture(scope="module")
-def fake_yahoo():
-    with FakeYahoo() as fake:
-        yield fake
-
-
-@pytest.fixture(scope="module")
-def yahoo(fake_yahoo, tmp_path_factory):
-    client = YahooClient(
-        base_url=fake_yahoo.base_url,
-        requests_per_second=500,
-        timeout=3,
-        cache_dir=tmp_path_factory.mktemp("yf"),
-        pause_on_429=0.05,
-        max_pause_on_429=0.2,
-    )
-    yield client
-    client.close()
 
 
 @pytest.fixture(autouse=True)
