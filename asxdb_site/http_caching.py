@@ -23,9 +23,11 @@ market cap), `until` and the code's version (asxdb_site/code_version.py), never 
 Weak (W/"…"): it names what the page says, not its bytes, which differ per encoding; If-None-Match
 compares weakly anyway. The index is at most LISTING_CACHE_SECONDS old (it is rebuilt from one
 Query per status after that), so a refresh in another process changes the ETag within a
-minute; when the process holds no fresh index, nothing is read to make one: the response goes
-out without an ETag (and with the short lifetime) instead. Listing kinds take the index's
-digest instead of one company's fields.
+minute. When the process holds no fresh index (a container that serves only company pages),
+nothing is read to make one: the ETag and lifetime come from the company item the view reads
+(the same fields, so the same ETag), and that entry stands for the company's next requests
+until its `until` (what the page said it was worth), so a conditional GET or a page-cache hit
+needs no read either. Listing kinds take the index's digest instead of one company's fields.
 
 Two middlewares: PageCacheMiddleware near the top of MIDDLEWARE (a hit skips everything after
 it; the stored response carries the headers the rest added: CSP, HSTS, X-Frame-Options,
@@ -104,6 +106,7 @@ class Freshness:
     until: float  # Unix time; max-age counts down to it
     etag: str | None  # W/"…", or None when the process cannot tell without a read
     store: bool  # keep the whole page in the process cache
+    ticker: str | None = None  # of a company route
 
     def max_age(self, now: float) -> int:
         return max(0, int(self.until - now))
@@ -200,11 +203,44 @@ def freshness_of(*, kind: str, kwargs: dict, now: float) -> Freshness:
         until = min(now + settings.LISTING_CACHE_SECONDS, ceiling)
         etag = _etag(version, index_digest(index), ceiling) if index is not None else None
         return Freshness(kind, until, etag, store=settings.LISTING_CACHE_SECONDS > 0)
-    entry = index.by_ticker.get(kwargs.get("ticker", "")) if index is not None else None
-    if entry is None:  # no index in memory, a ticker to redirect to its canonical form, or a 404
+    ticker = kwargs.get("ticker", "")
+    entry = index.by_ticker.get(ticker) if index is not None else _entry_standing(ticker, now)
+    if entry is None:  # nothing known in memory, a ticker to redirect to its canonical form, a 404
         until = now + settings.COMPANY_CACHE_SECONDS
-        return Freshness(kind, until, None, store=settings.COMPANY_CACHE_SECONDS > 0)
+        return Freshness(kind, until, None, settings.COMPANY_CACHE_SECONDS > 0, ticker)
     return _company_freshness(kind=kind, entry=entry, version=version, now=now)
+
+
+ENTRIES_STANDING_KEPT = 4096
+_entries_standing: dict[str, tuple[object, float]] = {}  # ticker: (entry read, until)
+
+
+def _entry_standing(ticker: str, now: float):
+    """The entry a view read for `ticker`, while what its page said holds (and while it is
+    still the process's latest read of the company: dropping the index drops those)."""
+    from companies.finding.search import entry_read
+
+    standing = _entries_standing.get(ticker)
+    if standing is not None and now < standing[1] and entry_read(ticker) is standing[0]:
+        return standing[0]
+    return None
+
+
+def freshness_after_read(freshness: Freshness, now: float) -> Freshness:
+    """The freshness of a company route that had none to tell before its view ran (no fresh
+    index): from the company item the view read, kept standing until the company's page
+    `until`; unchanged when the view read no company (a 404)."""
+    from companies.finding.search import entry_read
+
+    entry = entry_read(freshness.ticker or "")
+    if entry is None:
+        return freshness
+    version = code_version(built=settings.STATIC_MANIFEST)
+    page = _company_freshness(kind=COMPANY, entry=entry, version=version, now=now)
+    if len(_entries_standing) >= ENTRIES_STANDING_KEPT:
+        _entries_standing.clear()
+    _entries_standing[entry.ticker] = (entry, page.until)  # the earliest `until` of its routes
+    return _company_freshness(kind=freshness.kind, entry=entry, version=version, now=now)
 
 
 FRESHNESS_KEPT = 8192
@@ -242,7 +278,7 @@ def _company_freshness(*, kind: str, entry, version: str, now: float) -> Freshne
         entry.market_cap_date,
         until,
     )
-    freshness = Freshness(kind, until, etag, store=settings.COMPANY_CACHE_SECONDS > 0)
+    freshness = Freshness(kind, until, etag, settings.COMPANY_CACHE_SECONDS > 0, entry.ticker)
     if len(_company_kept) >= FRESHNESS_KEPT:
         _company_kept.clear()
     _company_kept[key] = (now, freshness)
@@ -413,6 +449,10 @@ class PageCacheMiddleware:
         setattr(request, REQUEST_ATTRIBUTE, freshness)
         response = self.get_response(request)
         now = _now()
+        if freshness is not None and freshness.ticker and freshness.etag is None:
+            freshness = freshness_after_read(freshness, now)
+            if freshness.etag is not None and key is not None:
+                key = _page_key(request, host, freshness.etag, encoding)
         keep = cache_control(response, freshness, now, request=request)
         if response.status_code == 304:
             response.headers.pop("Content-Length", None)

@@ -27,7 +27,7 @@ from django.core.cache import cache
 from pynamodb.exceptions import DoesNotExist
 
 from companies import cursors
-from companies.finding.search import Entry, directory_index
+from companies.finding.search import Entry, company_read, directory_index
 from companies.market import selectors as market
 from companies.market.selectors import PriceRange, Prices
 from companies.models import (
@@ -441,9 +441,11 @@ def directory_is_empty() -> bool:
 def company_get(*, ticker: str) -> Company | None:
     """The company's directory entry, listed or delisted; None when the ticker is unknown."""
     try:
-        return Company.get(ticker.upper(), "COMPANY")
+        company = Company.get(ticker.upper(), "COMPANY")
     except DoesNotExist:
         return None
+    company_read(company)
+    return company
 
 
 @dataclass(frozen=True)
@@ -618,7 +620,11 @@ def _company_and_prices(
         price_range=price_range,
         items=list(map(PriceSeries.from_raw_data, items.values())),
     )
-    return (Company.from_raw_data(company) if company else None), prices
+    if company is None:
+        return None, prices
+    company = Company.from_raw_data(company)
+    company_read(company)
+    return company, prices
 
 
 def items_batch_get(*, keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict]:

@@ -218,7 +218,30 @@ def directory_index_if_fresh() -> DirectoryIndex | None:
 
 
 def forget_index() -> None:
-    """Drop the cached index (after a directory load in this process, and in tests)."""
+    """Drop the cached index and the entries of companies read (after a directory load in this
+    process, and in tests)."""
     global _index
     with _lock:
         _index = None
+        _read_entries.clear()
+
+
+READ_ENTRIES_KEPT = 4096  # more than the whole directory; past it, the dict starts over
+_read_entries: dict[str, Entry] = {}
+
+
+def company_read(company: Company) -> Entry:
+    """Note a company item read by itself (a company page's GetItem or BatchGetItem): its entry,
+    as the index would hold it, is what a process without a fresh index knows of the company
+    (asxdb_site.http_caching makes the page's validator from it)."""
+    entry = Entry.from_company(company, status=company.listing_status)
+    if len(_read_entries) >= READ_ENTRIES_KEPT:
+        _read_entries.clear()
+    _read_entries[entry.ticker] = entry
+    return entry
+
+
+def entry_read(ticker: str) -> Entry | None:
+    """The entry of the company as this process last read its item, if it did since the index
+    was last dropped."""
+    return _read_entries.get(ticker)

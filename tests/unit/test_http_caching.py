@@ -17,7 +17,7 @@ from django.http import HttpResponse
 from django.test.signals import template_rendered
 
 from asxdb_site import http_caching
-from companies.finding.search import directory_index, forget_index
+from companies.finding.search import directory_index, directory_index_if_fresh, forget_index
 from tests import factories
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -319,12 +319,49 @@ def test_the_etag_changes_on_the_hour_grid_and_with_the_code(client, site, clock
         assert client.get("/companies/BHP/")["ETag"] != first
 
 
-def test_without_an_index_in_memory_no_read_is_made_for_an_etag(client, site, settings):
+@pytest.mark.parametrize("url", COMPANY_PAGES + DOWNLOADS + PRICES)
+def test_without_an_index_the_company_read_gives_the_etag(
+    client, site, dynamodb_calls, rendered, url
+):
+    """A container that serves only company pages never builds the index: its pages still get
+    the ETag and lifetime the index would give, and a conditional repeat is a 304 from memory."""
+    with_index = client.get(url)
     forget_index()
     cache.clear()
-    response = client.get("/companies/BHP/")
+    dynamodb_calls.clear()
+    response = client.get(url)
     assert response.status_code == 200
-    assert max_age(response) == settings.COMPANY_CACHE_SECONDS
+    assert directory_index_if_fresh() is None  # the page's own reads only
+    assert response["ETag"] == with_index["ETag"]
+    assert max_age(response) == 3600
+    dynamodb_calls.clear(), rendered.clear()
+    assert client.get(url).content == response.content  # a plain repeat, from the page cache
+    for kept in (True, False):  # a conditional one from the page cache, then with it emptied
+        if not kept:
+            cache.clear()
+        again = client.get(url, headers={"if-none-match": response["ETag"]})
+        assert again.status_code == 304 and again.content == b""
+    assert dynamodb_calls == [] and rendered == []
+
+
+def test_without_an_index_a_company_not_read_has_no_etag(client, site, settings):
+    forget_index()
+    cache.clear()
+    assert "ETag" not in client.get("/companies/NOPE/")
+    response = client.get("/companies/bhp/")  # the redirect to /companies/BHP/ reads nothing
+    assert response.status_code == 301 and "ETag" not in response
+
+
+def test_a_company_read_stands_only_until_its_page_runs_out(client, site, clock, dynamodb_calls):
+    forget_index()
+    cache.clear()
+    etag = client.get("/companies/BHP/")["ETag"]
+    clock["t"] += 3600  # past the hour grid: what the page said no longer holds
+    cache.clear()
+    dynamodb_calls.clear()
+    response = client.get("/companies/BHP/", headers={"if-none-match": etag})
+    assert response.status_code == 200 and dynamodb_calls  # read again, and a new validator
+    assert response["ETag"] != etag
 
 
 def test_code_version_is_written_by_the_build_and_read_by_a_package(tmp_path, monkeypatch):
