@@ -40,7 +40,7 @@ import gzip
 import hashlib
 import re
 import time
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
@@ -98,8 +98,7 @@ BROTLI_QUALITY = 5  # about gzip's speed at level 6, and smaller
 REQUEST_ATTRIBUTE = "_asxdb_freshness"
 
 
-@dataclass(frozen=True)
-class Freshness:
+class Freshness(NamedTuple):
     """What a GET of one URL is worth caching: its validator and until when it holds."""
 
     kind: str

@@ -125,7 +125,7 @@ MIDDLEWARE = [
     # stored (CSP, HSTS, X-Frame-Options, nosniff); Cache-Control, ETag and compression on all.
     "asxdb_site.http_caching.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "asxdb_site.static_files.StaticFilesMiddleware",  # WhiteNoise, listing files on first use
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.middleware.common.CommonMiddleware",
     # After CommonMiddleware (which checks the Host first): a method a URL does not answer is a

@@ -7,7 +7,7 @@ forged, truncated or foreign cursor fails to load instead of reaching DynamoDB o
 It carries no session state: a URL with a cursor opens the same page for anyone.
 """
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.core import signing
 
@@ -19,8 +19,7 @@ class InvalidCursor(Exception):
     """The cursor was not made by this site for this sort, order and filters."""
 
 
-@dataclass(frozen=True)
-class Position:
+class Position(NamedTuple):
     direction: str  # FORWARD: the page after `key`; BACKWARD: the page before it
     key: str  # the range-key value of the edge row on the sort's index
 

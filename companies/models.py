@@ -14,9 +14,8 @@ statements, and items without `listing_status` (statements, site facts) are in n
 """
 
 import threading
-from dataclasses import dataclass
+from typing import NamedTuple
 
-import botocore.session
 from django.conf import settings
 from pynamodb.attributes import (
     JSONAttribute,
@@ -27,6 +26,8 @@ from pynamodb.attributes import (
 )
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection, KeysOnlyProjection
 from pynamodb.models import Model
+
+from companies.botocore_session import site_session
 
 LISTED = "listed"
 DELISTED = "delisted"
@@ -80,11 +81,12 @@ class TableMeta:
     max_retry_attempts = settings.DYNAMODB_MAX_ATTEMPTS - 1
 
 
-# One botocore session for every model: PynamoDB gives each model class its own, and each new
-# session loads the DynamoDB service model and endpoint rules again (0.15 s of a cold start per
-# model a page touches; a client from a loaded session takes 0.01 s). Each model keeps its own
-# client (tests and benchmarks hook each model's). A session is not safe to create clients
-# from concurrently: hence the lock, and creating the client here, not in a worker thread.
+# One botocore session for every model (companies/botocore_session.py): PynamoDB gives each model
+# class its own, and each new session loads the DynamoDB service model and endpoint rules again
+# (0.15 s of a cold start per model a page touches; a client from a loaded session takes 0.01 s).
+# Each model keeps its own client (tests and benchmarks hook each model's). A session is not safe
+# to create clients from concurrently: hence the lock, and creating the client here, not in a
+# worker thread.
 _session = None
 _session_lock = threading.Lock()
 
@@ -100,7 +102,7 @@ class TableModel(Model):
         if inner._client is None:
             with _session_lock:
                 if _session is None:
-                    _session = botocore.session.get_session()
+                    _session = site_session()
                 inner._local.session = _session
                 # created now, in this thread, from the shared session
                 inner.client  # noqa: B018
@@ -422,8 +424,7 @@ class PriceSeries(TableModel):
 ALL_MODELS = (Company, Statement, SiteStats, PriceSeries, InitProof, InitStsMinute, YahooPause)
 
 
-@dataclass(frozen=True)
-class ListingOrder:
+class ListingOrder(NamedTuple):
     """A listing order: the index that serves it and the Company attribute holding its range
     key (built by `sort_keys()`)."""
 

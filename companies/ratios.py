@@ -7,7 +7,7 @@ zero, never a missing value read as 0.
 """
 
 import datetime
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from companies.statements.rows import YEAR_DAYS, growth
 
@@ -17,8 +17,7 @@ MONEY = "money"  # in the statement currency
 PER_SHARE = "per_share"
 
 
-@dataclass(frozen=True)
-class Figure:
+class Figure(NamedTuple):
     key: str
     name: str
     value: float | int | None

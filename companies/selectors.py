@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
@@ -142,8 +143,7 @@ class ListingFilters:
 UNFILTERED = ListingFilters()
 
 
-@dataclass(frozen=True)
-class ListingRow:
+class ListingRow(NamedTuple):
     ticker: str
     name: str
     industry_group: str | None
@@ -191,8 +191,7 @@ class ListingRow:
         )
 
 
-@dataclass(frozen=True)
-class Page:
+class Page(NamedTuple):
     rows: list[ListingRow]
     next_cursor: str | None
     previous_cursor: str | None
@@ -201,22 +200,19 @@ class Page:
     count: int | None = None
 
 
-@dataclass(frozen=True)
-class GroupCount:
+class GroupCount(NamedTuple):
     value: str  # the industry_group filter value: the group's name, or NO_GROUP
     name: str | None  # None for "no industry group"
     count: int  # companies in the group that pass the listing's other filters
     selected: bool
 
 
-@dataclass(frozen=True)
-class ListingFacets:
+class ListingFacets(NamedTuple):
     count: int  # companies that pass every filter
     groups: list[GroupCount]  # every group in the directory by name, "no group" last
 
 
-@dataclass(frozen=True)
-class DirectorySummary:
+class DirectorySummary(NamedTuple):
     listed_count: int
     directory_loaded: datetime.datetime | None
     directory_source: str | None
@@ -448,23 +444,20 @@ def company_get(*, ticker: str) -> Company | None:
     return company
 
 
-@dataclass(frozen=True)
-class PeriodColumn:
+class PeriodColumn(NamedTuple):
     end: datetime.date
     months: int
     fetched: datetime.datetime
     source: str
 
 
-@dataclass(frozen=True)
-class LineItem:
+class LineItem(NamedTuple):
     key: str  # Yahoo's raw key, e.g. "TotalRevenue"
     label: str
     values: list  # aligned with StatementTable.periods; int, float or None (not reported)
 
 
-@dataclass(frozen=True)
-class StatementTable:
+class StatementTable(NamedTuple):
     ticker: str
     statement: str
     period_type: str
@@ -573,7 +566,7 @@ def company_with_statements(
     period_types: Iterable[str],
     price_range: PriceRange | None = None,
     today: datetime.date | None = None,
-) -> tuple[Company | None, dict[str, dict[str, StatementTable]], Prices | None]:
+) -> "CompanyPageReads":
     """`company_get`, `company_statement_tables` and (with `price_range`) the company's prices
     (its dividends are on the company item), in two calls side by side: the statements Query,
     and the company item with the price items of the range (their keys are known in advance)
@@ -586,24 +579,33 @@ def company_with_statements(
     if found is None:
         tables = _readers.submit(company_statement_tables, ticker=ticker, period_types=period_types)
         if price_range is None:
-            company, prices = company_get(ticker=ticker), None
+            company, prices, summary = company_get(ticker=ticker), None, None
         else:
-            company, prices = _company_and_prices(
+            company, prices, summary = _company_and_prices(
                 ticker=ticker,
                 price_range=price_range,
                 today=today or datetime.datetime.now(datetime.UTC).date(),
             )
-        found = (company, tables.result(), prices)
+        found = CompanyPageReads(company, tables.result(), prices, summary)
         cache.set(cache_key, found, settings.COMPANY_CACHE_SECONDS)
     return found
 
 
+class CompanyPageReads(NamedTuple):
+    company: Company | None
+    tables: dict[str, dict[str, StatementTable]]
+    prices: Prices | None
+    # read in the same BatchGetItem when it was not cached (the header's); None when it was
+    summary: DirectorySummary | None = None
+
+
 def _company_and_prices(
     *, ticker: str, price_range: PriceRange, today: datetime.date
-) -> tuple[Company | None, Prices]:
+) -> tuple[Company | None, Prices, DirectorySummary | None]:
     """The company item and the price items of `price_range`: one BatchGetItem. Every page's
     header wants the SiteStats item too (directory_summary): when it is not cached, as on a
-    fresh container, it comes in the same call instead of a GetItem of its own."""
+    fresh container, it comes in the same call instead of a GetItem of its own (and is
+    returned, for a page rendered with the caches off)."""
     ticker = ticker.upper()
     records = market.price_records(price_range=price_range, today=today)
     keys = [(ticker, COMPANY_RECORD), *((ticker, record) for record in records)]
@@ -613,18 +615,19 @@ def _company_and_prices(
     items = items_batch_get(keys=keys)
     company = items.pop((ticker, COMPANY_RECORD), None)
     stats = items.pop((SITE_PK, SITE_STATS_RECORD), None)
+    summary = None
     if wants_summary:
-        _summary_cached(SiteStats.from_raw_data(stats) if stats else SiteStats())
+        summary = _summary_cached(SiteStats.from_raw_data(stats) if stats else SiteStats())
     prices = market.prices_from_items(
         ticker=ticker,
         price_range=price_range,
         items=list(map(PriceSeries.from_raw_data, items.values())),
     )
     if company is None:
-        return None, prices
+        return None, prices, summary
     company = Company.from_raw_data(company)
     company_read(company)
-    return company, prices
+    return company, prices, summary
 
 
 def items_batch_get(*, keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict]:

@@ -220,19 +220,22 @@ def _company_page(request, ticker, *, statement):
     period, lines = form.cleaned_data["period"], form.cleaned_data["lines"]
     # the key figures always come from the annual statements, read in the same Query
     period_types = tuple(dict.fromkeys((DEFAULT_PERIOD, period)))
-    company, tables, prices = selectors.company_with_statements(
+    reads = selectors.company_with_statements(
         ticker=ticker, period_types=period_types, price_range=price_form.cleaned_data["range"]
     )
+    company = reads.company
     if company is None:
         return company_not_found(request, ticker)
     context = presenters.company_page_context(
-        company=company, tables=tables, statement=statement, period=period, lines=lines
+        company=company, tables=reads.tables, statement=statement, period=period, lines=lines
     )
     context.update(
         market_presenters.market_context(
-            company=company, prices=prices, close=price_form.cleaned_data["close"]
+            company=company, prices=reads.prices, close=price_form.cleaned_data["close"]
         )
     )
+    if reads.summary is not None:  # read with the company: the header needs no call of its own
+        context["directory"] = reads.summary
     return render(request, "companies/company_detail.html", context)
 
 

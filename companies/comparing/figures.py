@@ -250,8 +250,7 @@ def _as_of(statements: dict, end: datetime.date) -> dict:
             cut[name] = None
             continue
         keep = [n for n, period in enumerate(table.periods) if period.end <= end]
-        cut[name] = replace(
-            table,
+        cut[name] = table._replace(
             periods=[table.periods[n] for n in keep],
             items=[
                 LineItem(key=item.key, label=item.label, values=[item.values[n] for n in keep])

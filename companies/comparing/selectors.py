@@ -67,8 +67,8 @@ def exchange_rates_read(
 
 
 def _company_read(ticker: str) -> CompanyReads:
-    company, tables, _ = selectors.company_with_statements(ticker=ticker, period_types=PERIOD_TYPES)
-    return CompanyReads(company=company, tables=tables)
+    reads = selectors.company_with_statements(ticker=ticker, period_types=PERIOD_TYPES)
+    return CompanyReads(company=reads.company, tables=reads.tables)
 
 
 def comparison_read(*, tickers: list[str], converted: bool) -> ComparisonReads:

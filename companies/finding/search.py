@@ -17,6 +17,7 @@ import threading
 import time
 import unicodedata
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.conf import settings
 
@@ -93,8 +94,7 @@ class Entry:
         )
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
     entry: Entry
     match: str  # one of MATCHES
 

@@ -2,6 +2,7 @@
 
 from django import forms
 
+from companies.forms import SharedChoiceField
 from companies.market.presenters import CLOSES
 from companies.market.selectors import DEFAULT_RANGE, PRICE_RANGES
 
@@ -10,8 +11,8 @@ class PriceQuery(forms.Form):
     """`range` (1m, 6m, 1y, 5y, max; default 1y) and `close` (traded, adjusted; default
     traded) of a company page, price API call or download."""
 
-    range = forms.ChoiceField(choices=[(key, key) for key in PRICE_RANGES], required=False)
-    close = forms.ChoiceField(choices=[(key, key) for key in CLOSES], required=False)
+    range = SharedChoiceField(choices=[(key, key) for key in PRICE_RANGES], required=False)
+    close = SharedChoiceField(choices=[(key, key) for key in CLOSES], required=False)
 
     def clean(self):
         data = super().clean()

@@ -4,7 +4,7 @@ dividends and splits. A range is one Query of at most two items, or those items 
 
 import datetime
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from companies.models import (
     DIVIDENDS_RECORD,
@@ -16,8 +16,7 @@ from companies.models import (
 )
 
 
-@dataclass(frozen=True)
-class PriceRange:
+class PriceRange(NamedTuple):
     key: str  # what the URL says: 1m, 6m, 1y, 5y, max
     title: str
     days: int | None  # how far back from the newest bar; None: everything
@@ -39,8 +38,7 @@ DEFAULT_RANGE = "1y"
 BAR_FIELDS = ("date", "open", "high", "low", "close", "adj_close", "volume")
 
 
-@dataclass(frozen=True)
-class Prices:
+class Prices(NamedTuple):
     ticker: str
     range: PriceRange
     interval: str

@@ -14,7 +14,7 @@ in the order Yahoo gave them, so "All lines" always holds every key exactly once
 """
 
 import functools
-from dataclasses import dataclass
+from typing import NamedTuple
 
 KEY_LINES = "key"
 ALL_LINES = "all"
@@ -31,8 +31,7 @@ FRACTION = "fraction"
 OTHER_SECTION = "Other lines"
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(NamedTuple):
     keys: tuple[str, ...]  # the key, or alternatives in order of preference
     level: int  # 0: a section total; 1 and more: its parts, indented
     subtotal: bool = False
@@ -41,8 +40,7 @@ class Line:
     label: str | None = None  # overrides the label made from the key
 
 
-@dataclass(frozen=True)
-class Section:
+class Section(NamedTuple):
     name: str
     lines: tuple[Line, ...]
 
@@ -70,8 +68,7 @@ def more(*keys: str, level: int = 2) -> tuple[Line, ...]:
     return tuple(Line((key,), level, key_line=False) for key in keys)
 
 
-@dataclass(frozen=True)
-class Computed:
+class Computed(NamedTuple):
     key: str  # our own name, never one of Yahoo's
     label: str
     kind: str  # "growth" (year on year) or "margin" (of revenue)
@@ -82,7 +79,7 @@ class Computed:
 def _section(name: str, *lines: Line | tuple[Line, ...]) -> Section:
     flat: list[Line] = []
     for line in lines:
-        flat.extend(line if isinstance(line, tuple) else (line,))
+        flat.extend((line,) if isinstance(line, Line) else line)
     return Section(name, tuple(flat))
 
 
@@ -705,8 +702,7 @@ def layout_keys(statement: str) -> list[str]:
     return [key for section in LAYOUTS[statement] for line in section.lines for key in line.keys]
 
 
-@dataclass(frozen=True)
-class Slot:
+class Slot(NamedTuple):
     """One row of an arranged statement: a reported key (`computed` None) or a computed row."""
 
     key: str

@@ -3,7 +3,7 @@ kind and label, and the computed rows (growth, margins) worked out from the repo
 Pure: takes a selectors.StatementTable, returns plain data."""
 
 import datetime
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from companies.statements import layout
 from companies.statements.labels import line_item_label
@@ -12,8 +12,7 @@ from companies.statements.labels import line_item_label
 YEAR_DAYS = range(350, 381)
 
 
-@dataclass(frozen=True)
-class StatementRow:
+class StatementRow(NamedTuple):
     key: str  # Yahoo's raw key, or a computed row's own name ("gross_margin")
     label: str
     values: list  # aligned with the table's periods; None where there is no figure

@@ -3,7 +3,7 @@
 import datetime
 import functools
 import json
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from django import template
 from django.core.serializers.json import DjangoJSONEncoder
@@ -84,8 +84,7 @@ def or_missing(value) -> str:
 UNIT_SCALES = ((1, ""), (10**3, "thousands"), (10**6, "millions"), (10**9, "billions"))
 
 
-@dataclass(frozen=True)
-class Units:
+class Units(NamedTuple):
     scale: int  # divide stored figures by this
     name: str  # "", "thousands", "millions", "billions"
     decimals: int

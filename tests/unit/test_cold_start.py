@@ -89,7 +89,7 @@ def test_every_model_draws_its_client_from_one_botocore_session(moto_table):
     assert len({id(connection.client) for connection in connections}) == len(connections)
 
 
-def test_the_warm_up_compiles_every_page_template(moto_table):
+def test_the_warm_up_compiles_what_every_page_renders(moto_table):
     from asxdb_site import wsgi
 
     wsgi.warm_up()

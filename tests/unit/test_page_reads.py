@@ -243,6 +243,17 @@ def test_company_page_is_two_concurrent_calls(client, meter, url):
     assert len({call.thread for call in meter.calls}) == 2
 
 
+@override_settings(COMPANY_CACHE_SECONDS=0, LISTING_CACHE_SECONDS=0)
+@pytest.mark.parametrize("url", ["/companies/BHP/", "/companies/BHP/balance/?period=ttm"])
+def test_company_page_is_two_calls_with_every_cache_off(client, meter, url):
+    """The header's site summary comes with the company in the BatchGetItem, kept or not."""
+    response = meter.read(client, url)
+    assert meter.operations == ["BatchGetItem", "Query"]
+    assert "Sample data: this site holds" not in response.text
+    SiteStats().update(actions=[SiteStats.sample_data.set(1)])
+    assert "Sample data: this site holds" in meter.read(client, url).text  # read each time
+
+
 @override_settings(**CACHES_OFF)
 @pytest.mark.parametrize("url", COMPANY_PAGES)
 def test_company_page_reads_no_more_than_three_separate_calls(client, meter, url):
