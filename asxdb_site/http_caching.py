@@ -189,6 +189,22 @@ def index_digest(index) -> str:
     return _digests[1]
 
 
+_listing_etags: tuple[tuple, str] | None = None
+
+
+def _listing_etag(index, version: str, ceiling: float) -> str:
+    """The listing kinds' ETag: the index's digest, the code's version and the hour grid; worked
+    out once per index and hour."""
+    global _listing_etags
+    key = (index, version, ceiling)
+    current = _listing_etags
+    if current is not None and current[0][0] is index and current[0][1:] == key[1:]:
+        return current[1]
+    etag = _etag(version, index_digest(index), ceiling)
+    _listing_etags = (key, etag)
+    return etag
+
+
 def freshness_of(*, kind: str, kwargs: dict, now: float) -> Freshness:
     """The freshness of a GET of a route of `kind` (with its URL kwargs), from memory only."""
     from companies.finding.search import directory_index_if_fresh
@@ -199,9 +215,9 @@ def freshness_of(*, kind: str, kwargs: dict, now: float) -> Freshness:
     if kind == STATIC:
         return Freshness(kind, ceiling, _etag(version, kind, ceiling), store=True)
     if kind == LISTING:
-        until = min(now + settings.LISTING_CACHE_SECONDS, ceiling)
-        etag = _etag(version, index_digest(index), ceiling) if index is not None else None
-        return Freshness(kind, until, etag, store=settings.LISTING_CACHE_SECONDS > 0)
+        seconds = settings.LISTING_CACHE_SECONDS
+        etag = _listing_etag(index, version, ceiling) if index is not None else None
+        return Freshness(kind, min(now + seconds, ceiling), etag, store=seconds > 0)
     ticker = kwargs.get("ticker", "")
     entry = index.by_ticker.get(ticker) if index is not None else _entry_standing(ticker, now)
     if entry is None:  # nothing known in memory, a ticker to redirect to its canonical form, a 404
@@ -409,7 +425,9 @@ def etag_matches(request, etag: str | None) -> bool:
 
 
 def _page_key(request, host: str, etag: str | None, encoding: str) -> str:
-    parts = (request.scheme, host, request.get_full_path(), encoding, etag or "")
+    # the path and query as sent (get_full_path's quoting costs more than the rest of the key)
+    path, query = request.path, request.META.get("QUERY_STRING", "")
+    parts = (request.scheme, host, path, query, encoding, etag or "")
     text = "\x1f".join(parts)
     return "page:" + hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
