@@ -147,13 +147,14 @@ class DirectoryIndex:
         if not text:
             return []
         ticker = re.sub(r"[^0-9A-Z]", "", query.upper())
+        word_start = f" {text}"  # a word after the first (the first is the startswith)
         hits = []
         for entry in self.entries:
             if ticker and entry.ticker == ticker:
                 match = "ticker"
             elif ticker and entry.ticker.startswith(ticker):
                 match = "ticker_prefix"
-            elif entry.folded_name.startswith(text) or f" {text}" in f" {entry.folded_name}":
+            elif entry.folded_name.startswith(text) or word_start in entry.folded_name:
                 match = "name_word"
             elif text in entry.folded_name:
                 match = "name"
