@@ -9,9 +9,9 @@ from companies.botocore_session import SERVICES, site_session
 
 @pytest.fixture(scope="module")
 def loaders():
-    return site_session().get_component(
-        "data_loader"
-    ), botocore.session.get_session().get_component("data_loader")
+    """(the site's data loader, botocore's own)"""
+    ours = site_session().get_component("data_loader")
+    return ours, botocore.session.get_session().get_component("data_loader")
 
 
 @pytest.mark.parametrize(

@@ -344,7 +344,7 @@ def test_without_an_index_the_company_read_gives_the_etag(
     assert dynamodb_calls == [] and rendered == []
 
 
-def test_without_an_index_a_company_not_read_has_no_etag(client, site, settings):
+def test_without_an_index_a_company_not_read_has_no_etag(client, site):
     forget_index()
     cache.clear()
     assert "ETag" not in client.get("/companies/NOPE/")
