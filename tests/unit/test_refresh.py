@@ -12,20 +12,14 @@ from companies.models import Company, Statement
 from scraping.asx import Directory, DirectoryRow
 from scraping.normalize import CompanyFundamentals, StatementPeriod
 from scraping.yahoo import YahooClient
-from tests.fakes import FakeYahoo
 
 TICKERS = ["BHP", "CBA", "RMD", "ANN", "GAP", "NOS", "APS"]
 
 
 @pytest.fixture(scope="module")
-def fake_yahoo():
-    with FakeYahoo() as fake:
-        yield fake
-
-
-@pytest.fixture(scope="module")
 def module_client(fake_yahoo, tmp_path_factory):
-    # yfinance's state is process-wide: one client per module, as production has one per process
+    # yfinance's state is process-wide: one client per module, as production has one per process.
+    # Not conftest's `yahoo`: the 429 test times this client's own half-second pause.
     client = YahooClient(
         base_url=fake_yahoo.base_url,
         requests_per_second=200,
